@@ -62,8 +62,9 @@ export const inboundPayloadSchemas = {
   history_request: historyRequestPayloadSchema,
 } as const;
 export type InboundType = keyof typeof inboundPayloadSchemas;
+/** A validated inbound frame; `raw` is the payload as received (signature checks need the unstripped fields). */
 export type InboundMessage = {
-  [K in InboundType]: { type: K; payload: z.infer<(typeof inboundPayloadSchemas)[K]> };
+  [K in InboundType]: { type: K; payload: z.infer<(typeof inboundPayloadSchemas)[K]>; raw?: Record<string, unknown> };
 }[InboundType];
 
 // ---- agent -> server ----
@@ -204,7 +205,7 @@ export function parseInboundFrame(text: string): ParsedFrame {
     const commandId = type === 'command' ? recogniseCommandId(raw) : null;
     return { ok: false, error: `invalid ${type} frame: ${describeZodError(parsed.error)}`, commandId, type };
   }
-  return { ok: true, message: { type, payload: parsed.data } as InboundMessage };
+  return { ok: true, message: { type, payload: parsed.data, raw: payload } as InboundMessage };
 }
 
 function recogniseCommandId(raw: unknown): string | null {
