@@ -3,6 +3,7 @@
  * dispatch under the local user's controls, persists everything it must not lose, and exposes a
  * snapshot of its state plus typed change events for the window, the console and the tray.
  */
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { resolveClaudeExecutable, runClaudeTask } from '../claude/claude-executor.js';
 import { Connection, type ConnectionOptions, type ConnectionState } from '../connection/connection.js';
@@ -16,6 +17,7 @@ import {
   type ProgressKind,
   type TaskRecord,
 } from '../contracts/wire.js';
+import { killProcessTree } from '../exec/process-tree.js';
 import { ProgressCoalescer } from '../exec/progress-coalescer.js';
 import { runShellCommand } from '../exec/shell-executor.js';
 import { stopRequestOf, type ExecutionOutcome, type StopRequest } from '../exec/types.js';
@@ -405,6 +407,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
         outputLimitBytes: this.config.outputLimitBytes,
         signal: flight.controller.signal,
         onProgress,
+        treeMarker: this.#treeMarker(cmd.id),
       }),
     );
   }
@@ -447,6 +450,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
         dataDir: this.dataDir,
         signal,
         onProgress,
+        treeMarker: this.#treeMarker(cmd.id),
         onSpawn: () => {
           spawned = true;
           this.#track(this.#persistRate());
@@ -547,8 +551,15 @@ export class Agent extends TypedEmitter<AgentEvents> {
     });
   }
 
+  /** A stable marker for a command's process tree, so a restarted agent can find what a crash left behind. */
+  #treeMarker(commandId: string): string {
+    return createHash('sha256').update(`${this.agentId}:${commandId}`).digest('hex').slice(0, 32);
+  }
+
   async #reportInterrupted(): Promise<void> {
     for (const id of this.#ledger.unfinished()) {
+      // Processes the previous agent started for this command are stopped, not left running unowned.
+      await killProcessTree(undefined, this.#treeMarker(id));
       if (this.#outbox.get(id)) {
         await this.#ledger.markFinished(id);
         continue;

@@ -17,6 +17,7 @@ export class ProgressCoalescer {
   #lastFlush = 0;
   #seq = 0;
   #spent = 0;
+  #pendingChars = 0;
   #exhausted = false;
   #closed = false;
 
@@ -29,6 +30,9 @@ export class ProgressCoalescer {
     const last = this.#pending.at(-1);
     if (last && last.kind === kind) last.data += data;
     else this.#pending.push({ kind, data });
+    this.#pendingChars += data.length;
+    // Never hold more than the budget in memory, whatever the rate of output.
+    if (this.#pendingChars >= this.#opts.budgetBytes - this.#spent) return this.flush();
     const due = this.#lastFlush + this.#opts.intervalMs - Date.now();
     if (due <= 0) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), due);
@@ -40,6 +44,7 @@ export class ProgressCoalescer {
     this.#lastFlush = Date.now();
     const items = this.#pending;
     this.#pending = [];
+    this.#pendingChars = 0;
     for (const item of items) {
       if (this.#exhausted) return;
       const bytes = Buffer.byteLength(item.data);
