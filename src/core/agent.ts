@@ -582,14 +582,15 @@ export class Agent extends TypedEmitter<AgentEvents> {
   // ---- state, status, persistence helpers ----
 
   #gateDeps(): ClaudeGateDeps {
-    const self = this;
+    const currentLimiter = (): RateLimiter => this.#rateLimiter;
     return {
       config: this.config,
       pausedReason: () => this.#pausedReason(),
       executable: () => this.#claudeExe,
       runningClaudeTasks: () => this.#claudeRunningCount(),
+      // A getter: the limiter is replaced when a slot is given back after a failed spawn.
       get rateLimiter() {
-        return self.#rateLimiter;
+        return currentLimiter();
       },
     };
   }

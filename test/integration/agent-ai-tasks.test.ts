@@ -102,7 +102,9 @@ describe('AI tasks through the agent', () => {
   });
 
   test('eleven in an hour: the 11th is refused, and still refused after a restart', async () => {
-    let { agent, id, dataDir } = await startAgent();
+    const first = await startAgent();
+    const { dataDir } = first;
+    let { agent, id } = first;
     try {
       for (let i = 0; i < 10; i += 2) {
         const pair = [aiTask(id, `task ${i}`), aiTask(id, `task ${i + 1}`)];
@@ -122,7 +124,9 @@ describe('AI tasks through the agent', () => {
   });
 
   test('pause refuses everything (and survives a restart); resume lets work through again', async () => {
-    let { agent, id, dataDir } = await startAgent();
+    const first = await startAgent();
+    const { dataDir } = first;
+    let { agent, id } = first;
     try {
       await agent.pause(null);
       await waitFor(() => server.agents().find((a) => a.agent_id === id)?.status?.paused === true, 5000, 'server told of the pause');
