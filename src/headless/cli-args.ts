@@ -17,7 +17,8 @@ Runs the GuruRMM agent without a desktop (no Electron).
                       /Library/Application Support/GuruRMM/agent.json)
   --data-dir DIR      where the agent keeps its id, pause state, rate window, history and outbox
                       (default: the config's dataDir, else the per-user state folder)
-  --console-port N    serve the local console on 127.0.0.1:N (0 = pick a free port)
+  --console-port N    reserved for the local console on 127.0.0.1:N (0 = any free port); the console
+                      comes with the tray window, this build accepts the flag and runs without it
   --help              show this help
   --version           print the agent version
 `;
