@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startFakeAnthropic, type FakeAnthropic } from '../../test/support/fake-anthropic.js';
 import type { CommandResultPayload } from '../contracts/wire.js';
 import { demoModelScript } from './demo-model.js';
@@ -77,7 +78,10 @@ async function main(): Promise<number> {
     { mode: 0o600 },
   );
 
-  const agent = spawn(process.execPath, [path.join(root, 'dist/src/headless/main.js'), '--config', configPath, '--data-dir', path.join(demoDir, 'data')], {
+  // The agent entry next to this file: dist/…/main.js when built, src/…/main.ts under a TypeScript loader.
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  const agentEntry = fileURLToPath(new URL(`../headless/main${ext}`, import.meta.url));
+  const agent = spawn(process.execPath, [...process.execArgv, agentEntry, '--config', configPath, '--data-dir', path.join(demoDir, 'data')], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const relay = (d: Buffer): void => {
