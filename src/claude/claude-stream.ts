@@ -64,9 +64,9 @@ export function parseClaudeLine(line: string): ClaudeEvent | null {
 export function describeEvent(event: ClaudeEvent): ProgressItem[] {
   switch (event.type) {
     case 'system':
-      if (event.subtype === 'init') return [{ kind: 'status', data: `started (${event.model ?? 'default model'})` }];
+      if (event.subtype === 'init') return [{ kind: 'text', data: `started (${event.model ?? 'default model'})` }];
       if (event.subtype === 'api_retry') {
-        return [{ kind: 'status', data: `retrying ${event.attempt ?? '?'}/${event.max_retries ?? '?'}` }];
+        return [{ kind: 'text', data: `retrying ${event.attempt ?? '?'}/${event.max_retries ?? '?'}` }];
       }
       return [];
     case 'assistant': {

@@ -92,7 +92,8 @@ export const commandResultPayloadSchema = z.object({
 });
 export type CommandResultPayload = z.infer<typeof commandResultPayloadSchema>;
 
-export const progressKindSchema = z.enum(['stdout', 'stderr', 'text', 'tool_use', 'tool_result', 'status']);
+/** SPEC §3.3: stdout/stderr for shell commands; text, tool_use, tool_result, stderr for AI tasks. */
+export const progressKindSchema = z.enum(['stdout', 'stderr', 'text', 'tool_use', 'tool_result']);
 export type ProgressKind = z.infer<typeof progressKindSchema>;
 
 export const commandProgressPayloadSchema = z.object({

@@ -1,9 +1,22 @@
 /** Building task records (what the window and `history` show) and results from one another. */
 import type { CommandPayload, CommandResultPayload, TaskRecord } from '../contracts/wire.js';
+import { CappedOutput } from '../exec/output-capture.js';
 import type { ExecutionOutcome } from '../exec/types.js';
 
 /** Longest summary kept for a record (the full script/task is not needed to recognise it). */
 const SUMMARY_CHARS = 500;
+/**
+ * Output kept per stream in a history record. The full (capped) output goes to the server in the
+ * result; 1,000 records of up to 1 MiB each would otherwise cost gigabytes of memory and disk.
+ */
+export const HISTORY_OUTPUT_BYTES = 32 * 1024;
+
+function keepHeadAndTail(text: string): string {
+  if (Buffer.byteLength(text) <= HISTORY_OUTPUT_BYTES) return text;
+  const capped = new CappedOutput(HISTORY_OUTPUT_BYTES);
+  capped.write(text);
+  return capped.toString();
+}
 
 /** A fresh record for a command that has just arrived. */
 export function newTaskRecord(cmd: CommandPayload, receivedAt: number): TaskRecord {
@@ -36,8 +49,8 @@ export function finishTaskRecord(record: TaskRecord, outcome: ExecutionOutcome, 
     exit_code: outcome.exit_code,
     duration_ms: outcome.duration_ms,
     reason: outcome.reason,
-    stdout: outcome.stdout,
-    stderr: outcome.stderr,
+    stdout: keepHeadAndTail(outcome.stdout),
+    stderr: keepHeadAndTail(outcome.stderr),
     finished_at: new Date(finishedAt).toISOString(),
     ...(outcome.claude ? { claude: outcome.claude } : {}),
   };

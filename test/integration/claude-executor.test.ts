@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runClaudeTask, type ClaudeRunRequest } from '../../src/claude/claude-executor.js';
 import type { ClaudeConfig } from '../../src/contracts/config.js';
+import { findExecutable } from '../../src/exec/find-executable.js';
 import type { StopRequest } from '../../src/exec/types.js';
 import { makeTempDir } from '../support/agent-process.js';
 import { CLAUDE_CLI, claudeConfig } from '../support/claude-cli.js';
@@ -67,7 +68,7 @@ describe('Claude Code executor with the real CLI', () => {
     assert.match(model.requests[0]!.lastUserText, /Check the sync log please/);
     assert.ok(outcome.claude?.model, 'model recorded');
     assert.equal(outcome.claude?.num_turns, 1);
-    assert.ok(progress.some((p) => p.kind === 'status' && p.data.startsWith('started')));
+    assert.ok(progress.some((p) => p.kind === 'text' && p.data.startsWith('started')));
   });
 
   test('the CLI works in the working directory, and the policy sentence names it', async () => {
@@ -196,6 +197,22 @@ describe('Claude Code executor with the real CLI', () => {
     assert.equal(outcome.status, 'cancelled');
     assert.equal(outcome.reason, 'stopped by the local user');
     assert.ok(elapsed < 1500 + 8000);
+  });
+
+  test('sandbox "required" refuses the task (-1) where the CLI has no working sandbox, and runs it where it has', async () => {
+    const { outcome } = await runWith(scripted({ text: 'sandboxed' }), { config: { sandbox: 'required' } });
+    if (findExecutable('bwrap') && findExecutable('socat')) {
+      assert.equal(outcome.exit_code, 0, outcome.stderr);
+    } else {
+      assert.equal(outcome.exit_code, -1);
+      assert.equal(outcome.status, 'refused');
+      assert.match(outcome.reason ?? '', /sandbox/i);
+    }
+  });
+
+  test('sandbox "auto" runs the task even where no sandbox is available', async () => {
+    const { outcome } = await runWith(scripted({ text: 'fine' }), { config: { sandbox: 'auto' } });
+    assert.equal(outcome.exit_code, 0, outcome.stderr);
   });
 
   test('a missing executable is -1 and never counts as spawned', async () => {

@@ -30,6 +30,9 @@ export function startAgentProcess(opts: {
   dataDir?: string;
   extraArgs?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Run as another user (when the tests run as root). */
+  uid?: number;
+  gid?: number;
 }): AgentProcess {
   const configPath = path.join(opts.dir, 'agent.json');
   writeFileSync(configPath, JSON.stringify(opts.config, null, 2));
@@ -38,6 +41,8 @@ export function startAgentProcess(opts: {
     cwd: ROOT,
     env: { ...process.env, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.uid !== undefined ? { uid: opts.uid } : {}),
+    ...(opts.gid !== undefined ? { gid: opts.gid } : {}),
   });
   let out = '';
   const waiters = new Set<() => void>();

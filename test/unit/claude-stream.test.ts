@@ -47,12 +47,12 @@ describe('claude stream parsing', () => {
       '{"type":"system","subtype":"api_retry","attempt":2,"max_retries":3}',
     ].flatMap((l) => describeEvent(parseClaudeLine(l)!));
     assert.deepEqual(items, [
-      { kind: 'status', data: 'started (claude-x)' },
+      { kind: 'text', data: 'started (claude-x)' },
       { kind: 'text', data: 'Looking' },
       { kind: 'tool_use', data: 'Read b/sync.log' },
       { kind: 'tool_use', data: 'Bash: git status' },
       { kind: 'tool_result', data: 'denied: Permission to use Bash has been denied' },
-      { kind: 'status', data: 'retrying 2/3' },
+      { kind: 'text', data: 'retrying 2/3' },
     ]);
   });
   test('garbage and unknown lines are ignored, never thrown', () => {
