@@ -37,6 +37,8 @@ export interface SpawnTreeOptions {
   stdin?: 'pipe' | 'ignore';
   /** A caller-chosen marker (to find the tree again after an agent restart); random by default. */
   marker?: string;
+  /** Windows: pass arguments as they are (cmd.exe /s /c "..." does its own parsing). */
+  windowsVerbatimArguments?: boolean;
 }
 
 /** Starts `file` with `args` (never through a shell) as the root of a killable tree. */
@@ -49,6 +51,7 @@ export function spawnTree(file: string, args: readonly string[], options: SpawnT
     shell: false,
     detached: process.platform !== 'win32',
     windowsHide: true,
+    windowsVerbatimArguments: options.windowsVerbatimArguments ?? false,
   });
   const exited = new Promise<TreeExit>((resolve) => {
     let settled = false;

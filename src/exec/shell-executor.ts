@@ -61,6 +61,7 @@ export async function runShellCommand(req: ShellRunRequest): Promise<ExecutionOu
     env: req.env ?? process.env,
     ...(req.cwd ? { cwd: req.cwd } : {}),
     ...(req.treeMarker ? { marker: req.treeMarker } : {}),
+    ...(interpreter.windowsVerbatim ? { windowsVerbatimArguments: true } : {}),
   });
   tree.child.stdout?.on('data', (d: Buffer) => {
     stdout.write(d);

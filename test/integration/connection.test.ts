@@ -9,6 +9,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { Connection, type ConnectionState } from '../../src/connection/connection.js';
 import { spkiSha256 } from '../../src/connection/tls-options.js';
 import { MemoryLogger } from '../../src/core/logger.js';
+import { startDevServer } from '../../src/dev-server/dev-server.js';
 import { makeTempDir } from '../support/agent-process.js';
 import { waitFor } from '../support/wait.js';
 
@@ -90,6 +91,19 @@ describe('connection (plain ws on loopback)', () => {
     } finally {
       await c.stop();
       wss.close();
+    }
+  });
+
+  test('a server that answers the upgrade with HTTP 401 is an authentication failure', async () => {
+    const server = await startDevServer({ apiKeys: ['right'] });
+    const { c, states } = connection({ serverUrl: server.agentUrl, apiKey: 'wrong' });
+    c.start();
+    try {
+      await waitFor(() => states.includes('auth_failed'), 5000, `states: ${states.join(',')}`);
+      assert.equal(server.agents().length, 0);
+    } finally {
+      await c.stop();
+      await server.stop();
     }
   });
 
