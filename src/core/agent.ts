@@ -97,6 +97,8 @@ export class Agent extends TypedEmitter<AgentEvents> {
   readonly #claudeExe: { path: string } | { error: string };
   readonly #inFlight = new Map<string, InFlight>();
   readonly #handlers = new Set<Promise<void>>();
+  /** Ids of malformed commands being answered (so a burst of duplicates is answered once). */
+  readonly #answeringInvalid = new Set<string>();
   #rateLimiter: RateLimiter;
   #connectionDetail: string | null = null;
   #lastStatusSent = '';
@@ -326,9 +328,10 @@ export class Agent extends TypedEmitter<AgentEvents> {
     }
     this.#logger.warn('dropped an invalid frame', { error: bad.error, commandId: bad.commandId });
     const id = bad.commandId;
-    if (!id || this.#inFlight.has(id) || this.#ledger.state(id)) return;
+    if (!id || this.#inFlight.has(id) || this.#ledger.state(id) || this.#answeringInvalid.has(id)) return;
+    this.#answeringInvalid.add(id);
     const outcome = refusal(`Invalid command: ${bad.error}. The command was not run.`);
-    this.#track(this.#deliver(id, outcome));
+    this.#track(this.#deliver(id, outcome).finally(() => this.#answeringInvalid.delete(id)));
   }
 
   #onAuthenticated(): void {
