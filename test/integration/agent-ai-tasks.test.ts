@@ -185,6 +185,25 @@ describe('AI tasks through the agent', () => {
     }
   });
 
+  test('quitting the agent stops a running AI task and reports it interrupted', async () => {
+    const { agent, id } = await startAgent();
+    slowMs = 30_000;
+    try {
+      const cmd = aiTask(id, 'long one before quitting');
+      await waitFor(() => agent.snapshot().running.some((r) => r.record.id === cmd), 10_000, 'running');
+      await new Promise((r) => setTimeout(r, 1000));
+      const started = Date.now();
+      await agent.stop();
+      assert.ok(Date.now() - started < 10_000, 'stopped within the interrupt grace');
+      const r = await server.waitForResult(cmd, 5000);
+      assert.equal(r.exit_code, -1);
+      assert.equal(r.status, 'interrupted');
+    } finally {
+      slowMs = 0;
+      await agent.stop();
+    }
+  });
+
   test('signed commands: unsigned or tampered are refused, signed ones run', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('ed25519');
     const pub = publicKey.export({ type: 'spki', format: 'pem' }).toString();
