@@ -31,12 +31,14 @@ export class RateLimiter {
 
   /** Whether one more task may start now for `requester`. */
   check(requester: string | null): Check {
+    if (this.#limit === 0) return fail('AI tasks are turned off by the admin policy (claude.maxTasksPerHour is 0).');
     const live = this.#live();
     if (live.length >= this.#limit) {
       return fail(
         `Rate limit reached: ${this.#limit} AI tasks per hour. Next slot at ${slotTime(live, this.#limit, this.#windowMs)}.`,
       );
     }
+    if (this.#perRequester === 0) return fail('AI tasks are turned off by the admin policy (claude.maxTasksPerHourPerRequester is 0).');
     if (this.#perRequester !== undefined && requester !== null) {
       const mine = live.filter((s) => s.requester === requester);
       if (mine.length >= this.#perRequester) {
@@ -64,7 +66,7 @@ export class RateLimiter {
       limit: this.#limit,
       used: live.length,
       window_seconds: Math.round(this.#windowMs / 1000),
-      next_slot_at: live.length >= this.#limit ? slotTime(live, this.#limit, this.#windowMs) : null,
+      next_slot_at: live.length >= this.#limit && this.#limit > 0 ? slotTime(live, this.#limit, this.#windowMs) : null,
     };
   }
 

@@ -59,6 +59,12 @@ describe('rate limiter', () => {
     const old = new RateLimiter({ limit: 2, windowMs: hour }, { now: () => now + hour + 1 }, first.starts());
     assert.deepEqual(old.starts(), []);
   });
+  test('a limit of 0 turns AI tasks off with a clear reason', () => {
+    const rl = new RateLimiter({ limit: 0, windowMs: hour }, { now: () => hour });
+    const r = rl.check(null);
+    assert.ok(!r.ok && /turned off by the admin policy/.test(r.reason));
+    assert.equal(rl.status().next_slot_at, null);
+  });
   test('per-requester limit', () => {
     const rl = new RateLimiter({ limit: 10, windowMs: hour, perRequesterLimit: 2 }, { now: () => 5 * hour });
     rl.take('alice');
