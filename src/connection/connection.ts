@@ -253,7 +253,11 @@ export class Connection {
 
   #scheduleReconnect(detail: string): void {
     const delay = this.#authFailed ? this.#backoff.atCap() : this.#backoff.next();
-    this.#setState(this.#authFailed ? 'auth_failed' : 'offline', this.#authFailed ? detail.startsWith('authentication failed') ? detail : `authentication failed: ${detail}` : detail);
+    if (this.#authFailed) {
+      this.#setState('auth_failed', detail.startsWith('authentication failed') ? detail : `authentication failed: ${detail}`);
+    } else {
+      this.#setState('offline', detail);
+    }
     this.#opts.logger.info('reconnecting later', { inMs: delay, reason: detail });
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = null;
@@ -301,10 +305,8 @@ export class Connection {
   }
 
   #setState(state: ConnectionState, detail: string | null): void {
-    if (this.#state === state && state !== 'auth_failed') {
-      this.#state = state;
-      return;
-    }
+    // Repeated auth failures are reported each time (their detail may change); other repeats are not.
+    if (this.#state === state && state !== 'auth_failed') return;
     this.#state = state;
     this.#callback(() => this.#opts.onStateChange(state, detail));
   }

@@ -402,6 +402,8 @@ export class Agent extends TypedEmitter<AgentEvents> {
     if (paused) return refusal(paused);
     if (!cmd.command.trim()) return refusal('The command is empty; there is nothing to run.');
     const timeoutSeconds = Math.min(cmd.timeout_seconds ?? 300, this.config.maxTimeoutSeconds);
+    flight.record = { ...flight.record, started_at: new Date(this.#clock.now()).toISOString() };
+    this.#changed();
     return this.#withProgress(flight, (onProgress) =>
       runShellCommand({
         kind: cmd.command_type as 'shell' | 'powershell' | 'python',
