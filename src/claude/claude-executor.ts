@@ -9,7 +9,7 @@ import type { ClaudeConfig } from '../contracts/config.js';
 import { findExecutable } from '../exec/find-executable.js';
 import { CappedOutput } from '../exec/output-capture.js';
 import { spawnTree } from '../exec/process-tree.js';
-import { stopRequestOf, type ExecutionOutcome, type ProgressSink, type StopRequest } from '../exec/types.js';
+import { stoppedBeforeStart, stopRequestOf, type ExecutionOutcome, type ProgressSink, type StopRequest } from '../exec/types.js';
 import { ensurePrivateDir, writeFileAtomic } from '../store/atomic-file.js';
 import { buildClaudeArgs } from './claude-args.js';
 import { buildClaudeEnv, claudeConfigDir } from './claude-env.js';
@@ -65,10 +65,7 @@ export function taskMessage(task: string, contextFiles: string[]): string {
 
 /** Runs the task to its end, timeout or stop; never throws. */
 export async function runClaudeTask(req: ClaudeRunRequest): Promise<ExecutionOutcome> {
-  if (req.signal.aborted) {
-    const stop = stopRequestOf(req.signal);
-    return { exit_code: -1, stdout: '', stderr: '', duration_ms: 0, status: stop.status, reason: stop.reason };
-  }
+  if (req.signal.aborted) return stoppedBeforeStart(req.signal);
   let settingsFile: string | null = null;
   try {
     const configDir = claudeConfigDir(req.dataDir);

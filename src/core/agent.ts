@@ -20,7 +20,7 @@ import {
 import { killProcessTree } from '../exec/process-tree.js';
 import { ProgressCoalescer } from '../exec/progress-coalescer.js';
 import { runShellCommand } from '../exec/shell-executor.js';
-import { stopRequestOf, type ExecutionOutcome, type StopRequest } from '../exec/types.js';
+import { stoppedBeforeStart, type ExecutionOutcome, type StopRequest } from '../exec/types.js';
 import { ApprovalBroker } from '../policy/approval.js';
 import { verifyCommandSignature } from '../policy/command-signature.js';
 import { RateLimiter } from '../policy/rate-limiter.js';
@@ -702,11 +702,6 @@ export class Agent extends TypedEmitter<AgentEvents> {
   }
 }
 
-function stoppedBeforeStart(signal: AbortSignal): ExecutionOutcome {
-  const stop = stopRequestOf(signal);
-  return { exit_code: -1, stdout: '', stderr: '', duration_ms: 0, status: stop.status, reason: stop.reason };
-}
-
 function trimForFrame(record: TaskRecord): TaskRecord {
   return { ...record, stdout: trimMiddle(record.stdout), stderr: trimMiddle(record.stderr) };
 }
@@ -717,8 +712,9 @@ function trimMiddle(text: string): string {
   return `${text.slice(0, half)}\n[... ${text.length - HISTORY_FRAME_OUTPUT_CHARS} characters not shown ...]\n${text.slice(-half)}`;
 }
 
+/** The last non-empty line of a chunk; only its end is looked at, so big chunks cost nothing extra. */
 function lastLine(data: string): string {
-  const lines = data.split(/\r?\n/).filter((l) => l.trim());
+  const lines = data.slice(-2 * MAX_TAIL_CHARS).split(/\r?\n/).filter((l) => l.trim());
   return lines.at(-1)?.trim() ?? '';
 }
 

@@ -4,7 +4,7 @@ import type { ShellKind } from '../contracts/wire.js';
 import { findExecutable } from './find-executable.js';
 import { CappedOutput } from './output-capture.js';
 import { spawnTree } from './process-tree.js';
-import { stopRequestOf, type ExecutionOutcome, type ProgressSink } from './types.js';
+import { stoppedBeforeStart, stopRequestOf, type ExecutionOutcome, type ProgressSink } from './types.js';
 
 export interface ShellRunRequest {
   kind: ShellKind;
@@ -50,10 +50,7 @@ export async function runShellCommand(req: ShellRunRequest): Promise<ExecutionOu
   if ('error' in interpreter) {
     return { exit_code: -1, stdout: '', stderr: interpreter.error, duration_ms: 0, status: 'refused', reason: interpreter.error };
   }
-  if (req.signal.aborted) {
-    const stop = stopRequestOf(req.signal);
-    return { exit_code: -1, stdout: '', stderr: '', duration_ms: 0, status: stop.status, reason: stop.reason };
-  }
+  if (req.signal.aborted) return stoppedBeforeStart(req.signal);
   const stdout = new CappedOutput(req.outputLimitBytes);
   const stderr = new CappedOutput(req.outputLimitBytes);
   const started = Date.now();

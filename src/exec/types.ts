@@ -31,3 +31,9 @@ export function stopRequestOf(signal: AbortSignal): StopRequest {
   }
   return { status: 'cancelled', reason: 'cancelled' };
 }
+
+/** The outcome of a command stopped before anything was started. */
+export function stoppedBeforeStart(signal: AbortSignal): ExecutionOutcome {
+  const stop = stopRequestOf(signal);
+  return { exit_code: -1, stdout: '', stderr: '', duration_ms: 0, status: stop.status, reason: stop.reason };
+}
