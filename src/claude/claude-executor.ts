@@ -48,10 +48,21 @@ export async function resolveClaudeExecutable(configured: string, platform: Node
   };
 }
 
-/** The CLI settings that turn its own sandbox on (Linux and macOS only); null when none is written. */
+/**
+ * The CLI settings that turn its own sandbox on (Linux and macOS only); null when none is written.
+ * The sandbox only adds confinement: it must never grant anything. So Bash is not auto-allowed because
+ * it is sandboxed (the CLI's default), and the model cannot ask to run a command outside the sandbox.
+ */
 export function sandboxSettings(mode: ClaudeConfig['sandbox'], platform: NodeJS.Platform = process.platform): object | null {
   if (mode === 'off' || (platform !== 'linux' && platform !== 'darwin')) return null;
-  return { sandbox: { enabled: true, failIfUnavailable: mode === 'required' } };
+  return {
+    sandbox: {
+      enabled: true,
+      failIfUnavailable: mode === 'required',
+      autoAllowBashIfSandboxed: false,
+      allowUnsandboxedCommands: false,
+    },
+  };
 }
 
 /** The one stream-json user message that carries the task. */

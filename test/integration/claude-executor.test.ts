@@ -210,6 +210,23 @@ describe('Claude Code executor with the real CLI', () => {
     }
   });
 
+  test('a working sandbox grants nothing: sandboxed Bash still obeys the allow-list (no reads outside, no writes)', async () => {
+    const sandboxAvailable = Boolean(findExecutable('bwrap') && findExecutable('socat'));
+    if (!sandboxAvailable) console.log('bubblewrap/socat missing: this runs without a sandbox and proves only the permission rules');
+    const { outcome, model, ws } = await runWith(
+      scripted(
+        { toolUse: { name: 'Bash', input: { command: 'cat ../../secret.txt', description: 'read outside' } } },
+        { toolUse: { name: 'Bash', input: { command: 'touch created.txt', description: 'write inside' } } },
+        { text: 'done' },
+      ),
+      { config: { sandbox: sandboxAvailable ? 'required' : 'auto' } },
+    );
+    assert.equal(outcome.exit_code, 0, outcome.stderr);
+    assert.ok(!allRequestText(model).includes('TOP-SECRET-VALUE-42'), 'the secret reached the model');
+    assert.equal(existsSync(path.join(ws.work, 'created.txt')), false, 'a file was written');
+    assert.equal(outcome.claude?.permission_denials.length, 2, JSON.stringify(outcome.claude));
+  });
+
   test('sandbox "auto" runs the task even where no sandbox is available', async () => {
     const { outcome } = await runWith(scripted({ text: 'fine' }), { config: { sandbox: 'auto' } });
     assert.equal(outcome.exit_code, 0, outcome.stderr);

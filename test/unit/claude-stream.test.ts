@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildClaudeArgs } from '../../src/claude/claude-args.js';
+import { sandboxSettings } from '../../src/claude/claude-executor.js';
 import { buildClaudeEnv } from '../../src/claude/claude-env.js';
 import { decideOutcome, type ClaudeRunFacts } from '../../src/claude/claude-outcome.js';
 import { describeEvent, LineSplitter, parseClaudeLine, summarizeToolUse } from '../../src/claude/claude-stream.js';
@@ -20,6 +21,17 @@ describe('claude argv', () => {
     const cfg = claudeConfigSchema.parse({ allowedTools: ['Edit(./**)'], model: 'm', maxBudgetUsd: 0.5 });
     const args = buildClaudeArgs(cfg, { workingDirectory: '/w', settingsFile: '/d/s.json' });
     assert.deepEqual(args.slice(16), ['--allowedTools', 'Edit(./**)', '--model', 'm', '--max-budget-usd', '0.5', '--settings', '/d/s.json']);
+  });
+});
+
+describe('claude sandbox settings', () => {
+  test('the sandbox confines and never grants: no auto-allowed Bash, no escape hatch', () => {
+    assert.deepEqual(sandboxSettings('auto', 'linux'), {
+      sandbox: { enabled: true, failIfUnavailable: false, autoAllowBashIfSandboxed: false, allowUnsandboxedCommands: false },
+    });
+    assert.equal((sandboxSettings('required', 'darwin') as { sandbox: { failIfUnavailable: boolean } }).sandbox.failIfUnavailable, true);
+    assert.equal(sandboxSettings('off', 'linux'), null);
+    assert.equal(sandboxSettings('required', 'win32'), null);
   });
 });
 
