@@ -160,10 +160,14 @@ describe('Claude Code executor with the real CLI', () => {
   });
 
   test("a timeout gives 124 within a few seconds of the deadline, and the task's sleep does not survive it", async () => {
+    let sawSleep = false;
+    const watch = setInterval(() => (sawSleep ||= sleepers().length > 0), 100);
     const { outcome, elapsed } = await runWith(
       scripted({ toolUse: { name: 'Bash', input: { command: 'sleep 287', description: 'wait' } } }, { text: 'late', delayMs: 60_000 }),
-      { config: { allowedTools: ['Bash(sleep:*)'] }, timeoutMs: 4000 },
+      { config: { allowedTools: ['Bash(sleep:*)'], sandbox: 'auto' }, timeoutMs: 4000 },
     );
+    clearInterval(watch);
+    assert.ok(sawSleep, 'the allowed sleep ran while the task was alive');
     assert.equal(outcome.exit_code, 124);
     assert.equal(outcome.status, 'timed_out');
     assert.ok(elapsed < 4000 + 8000, `result ${elapsed} ms after start`);
