@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runClaudeTask, type ClaudeRunRequest } from '../../src/claude/claude-executor.js';
@@ -142,6 +142,21 @@ describe('Claude Code executor with the real CLI', () => {
     assert.ok(!allRequestText(model).includes('TOP-SECRET-VALUE-42'), 'the secret reached the model');
     assert.ok(existsSync(ws.secret));
     assert.equal(outcome.claude?.permission_denials.length, 3, JSON.stringify(outcome.claude));
+  });
+
+  test('a symlink planted in the working directory does not lead outside it (Read or Bash)', async () => {
+    const { outcome, model } = await runWith((req, i) => {
+      const dir = /working directory (.+?); do not/.exec(req.system)?.[1] ?? '';
+      if (i === 0) symlinkSync(path.join(path.dirname(path.dirname(dir)), 'secret.txt'), path.join(dir, 'notes.txt'));
+      const turns = [
+        { toolUse: { name: 'Read', input: { file_path: path.join(dir, 'notes.txt') } } },
+        { toolUse: { name: 'Bash', input: { command: 'cat notes.txt', description: 'read' } } },
+      ];
+      return turns[i] ?? { text: 'done' };
+    });
+    assert.equal(outcome.exit_code, 0, outcome.stderr);
+    assert.ok(!allRequestText(model).includes('TOP-SECRET-VALUE-42'), 'the secret reached the model through a symlink');
+    assert.equal(outcome.claude?.permission_denials.length, 2, JSON.stringify(outcome.claude));
   });
 
   test('the agent environment is not passed on: only the allow-list and the private config dir', async () => {
