@@ -146,6 +146,45 @@ describe('Claude Code executor with the real CLI', () => {
     assert.equal(outcome.claude?.permission_denials.length, 3, JSON.stringify(outcome.claude));
   });
 
+  test('with the defaults a task changes nothing, even inside its working directory (Write, Edit, Bash)', async () => {
+    const { outcome, ws } = await runWith((req, i) => {
+      const dir = /working directory (.+?); do not/.exec(req.system)?.[1] ?? '';
+      const log = path.join(dir, 'sync.log');
+      const turns = [
+        { toolUse: { name: 'Write', input: { file_path: path.join(dir, 'new.txt'), content: 'x' } } },
+        { toolUse: { name: 'Read', input: { file_path: log } } },
+        { toolUse: { name: 'Edit', input: { file_path: log, old_string: 'line 1', new_string: 'changed' } } },
+        { toolUse: { name: 'Bash', input: { command: 'rm sync.log', description: 'delete' } } },
+      ];
+      return turns[i] ?? { text: 'done' };
+    });
+    assert.equal(outcome.exit_code, 0, outcome.stderr);
+    assert.equal(existsSync(path.join(ws.work, 'new.txt')), false);
+    assert.equal(readFileSync(path.join(ws.work, 'sync.log'), 'utf8'), 'line 1\nERROR disk full at 03:12\nline 3\n');
+    assert.deepEqual(outcome.claude?.permission_denials, ['Write logs/new.txt', 'Edit logs/sync.log', 'Bash: rm sync.log']);
+  });
+
+  test('an allow rule scoped to the working directory lets a task edit there, and only there', async () => {
+    const { outcome, ws } = await runWith(
+      (req, i) => {
+        const dir = /working directory (.+?); do not/.exec(req.system)?.[1] ?? '';
+        const log = path.join(dir, 'sync.log');
+        const turns = [
+          { toolUse: { name: 'Read', input: { file_path: log } } },
+          { toolUse: { name: 'Edit', input: { file_path: log, old_string: 'line 1', new_string: 'fixed' } } },
+          { toolUse: { name: 'Write', input: { file_path: path.join(path.dirname(path.dirname(dir)), 'outside.txt'), content: 'x' } } },
+        ];
+        return turns[i] ?? { text: 'done' };
+      },
+      { config: { allowedTools: ['Edit(./**)', 'Write(./**)'] } },
+    );
+    assert.equal(outcome.exit_code, 0, outcome.stderr);
+    assert.match(readFileSync(path.join(ws.work, 'sync.log'), 'utf8'), /^fixed\n/);
+    assert.equal(existsSync(path.join(ws.base, 'outside.txt')), false, 'wrote outside the working directory');
+    assert.equal(outcome.claude?.permission_denials.length, 1);
+    assert.match(outcome.claude!.permission_denials[0]!, /^Write .*outside\.txt$/);
+  });
+
   test('a symlink planted in the working directory does not lead outside it (Read or Bash)', async () => {
     const { outcome, model } = await runWith((req, i) => {
       const dir = /working directory (.+?); do not/.exec(req.system)?.[1] ?? '';
