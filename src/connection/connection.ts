@@ -210,6 +210,11 @@ export class Connection {
       return;
     }
     if (msg.type === 'auth_error') {
+      // Only an answer to our auth counts; a server revoking a key closes the session and refuses the next auth.
+      if (this.#authenticated) {
+        this.#opts.logger.warn('auth_error after authentication ignored');
+        return;
+      }
       this.#authFailed = true;
       this.#opts.logger.error('authentication failed', { message: msg.payload.message });
       this.#setState('auth_failed', `authentication failed: ${msg.payload.message}`);

@@ -71,6 +71,34 @@ describe('agent runs shell commands from the server', () => {
     assert.equal(agent.child.exitCode, null, 'agent still running');
   });
 
+  test('a burst of 2,000 random frames (never a runnable command) does not shake the agent', async () => {
+    let seed = 7;
+    const r = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const ids: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const type = pick(['command', 'cancel', 'result_ack', 'history_request', 'auth_ok', 'auth_error', 'unknown', '']);
+      const id = `fuzz-${i}`;
+      const payload = pick<unknown>([
+        { id, command_type: pick(['bogus', 42, null, { claude: {} }, []]), command: 'echo never' },
+        { command_id: pick([id, 5, null]) },
+        { limit: pick([-1, 0, 'x', 1e9, 3]) },
+        pick([null, [], 'text', 12]),
+        {},
+      ]);
+      const text = JSON.stringify({ type, payload });
+      const torn = r() < 0.1;
+      if (!torn && type === 'command' && typeof payload === 'object' && payload && 'id' in payload) ids.push(id);
+      server.sendRaw(agentId, torn ? text.slice(0, Math.floor(r() * text.length)) : text);
+    }
+    const after = server.dispatch(agentId, { command_type: 'shell', command: 'echo survived' });
+    assert.equal((await server.waitForResult(after, 30_000)).stdout, 'survived\n');
+    await waitFor(() => ids.every((id) => server.results(id).length > 0), 30_000, `unanswered: ${ids.filter((id) => !server.results(id).length).slice(0, 5).join(', ')}`);
+    assert.ok(ids.length > 20, `${ids.length} bad commands sent`);
+    assert.ok(ids.every((id) => server.results(id)[0]!.exit_code === -1));
+    assert.equal(agent.child.exitCode, null, 'agent still running');
+  });
+
   test('output beyond the cap keeps head and tail with a marker', async () => {
     const id = server.dispatch(agentId, { command_type: 'shell', command: "head -c 300000 /dev/zero | tr '\\0' a; echo; echo LAST-LINE" });
     const r = await server.waitForResult(id);
