@@ -80,6 +80,7 @@ const HISTORY_FRAME_OUTPUT_CHARS = 8 * 1024;
 const MAX_TAIL_CHARS = 300;
 const SHUTDOWN_GRACE_MS = 15_000;
 const ACK_WAIT_MS = 3_000;
+const RATE_WINDOW_MS = 3_600_000;
 
 export class Agent extends TypedEmitter<AgentEvents> {
   readonly config: AgentConfig;
@@ -103,6 +104,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
   #connectionDetail: string | null = null;
   #lastStatusSent = '';
   #pauseTimer: NodeJS.Timeout | null = null;
+  #rateTimer: NodeJS.Timeout | null = null;
   #stopping = false;
 
   private constructor(
@@ -203,6 +205,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
     if (this.#stopping) return;
     this.#stopping = true;
     if (this.#pauseTimer) clearTimeout(this.#pauseTimer);
+    if (this.#rateTimer) clearTimeout(this.#rateTimer);
     const req: StopRequest = { status: 'interrupted', reason: 'interrupted: the agent was shut down while this command was running.' };
     for (const f of this.#inFlight.values()) f.controller.abort(req);
     await withTimeout(Promise.allSettled([...this.#handlers]), SHUTDOWN_GRACE_MS);
@@ -611,7 +614,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
     return new RateLimiter(
       {
         limit: claude.maxTasksPerHour,
-        windowMs: 3_600_000,
+        windowMs: RATE_WINDOW_MS,
         ...(claude.maxTasksPerHourPerRequester !== undefined ? { perRequesterLimit: claude.maxTasksPerHourPerRequester } : {}),
       },
       this.#clock,
@@ -689,7 +692,19 @@ export class Agent extends TypedEmitter<AgentEvents> {
 
   #changed(): void {
     this.#sendStatus();
+    this.#scheduleRateRefresh();
     this.emit('change');
+  }
+
+  /** When the oldest AI-task start leaves the window, the budget changes: tell the server and the UI. */
+  #scheduleRateRefresh(): void {
+    if (this.#rateTimer) clearTimeout(this.#rateTimer);
+    this.#rateTimer = null;
+    const oldest = this.#rateLimiter.starts()[0];
+    if (!oldest || this.#stopping) return;
+    const delay = Math.max(0, oldest.at + RATE_WINDOW_MS - this.#clock.now()) + 50;
+    this.#rateTimer = setTimeout(() => this.#changed(), delay);
+    this.#rateTimer.unref();
   }
 
   #track(p: Promise<unknown>): void {

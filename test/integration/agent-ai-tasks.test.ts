@@ -123,6 +123,21 @@ describe('AI tasks through the agent', () => {
     }
   });
 
+  test('when a start leaves the rolling window, the server is told the budget grew', async () => {
+    const dataDir = path.join(tmp.dir, 'rate-expiry');
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(path.join(dataDir, 'rate-limit.json'), JSON.stringify({ starts: [{ at: Date.now() - 3_600_000 + 1500, requester: null }] }));
+    const { agent, id } = await startAgent({}, dataDir);
+    try {
+      const status = () => server.agents().find((a) => a.agent_id === id)?.status;
+      await waitFor(() => status()?.rate_limit.used === 1, 5000, 'the restored start is counted');
+      await waitFor(() => status()?.rate_limit.used === 0, 10_000, 'the server heard that the slot freed');
+      assert.equal(agent.snapshot().claude.budget.used, 0);
+    } finally {
+      await agent.stop();
+    }
+  });
+
   test('pause refuses everything (and survives a restart); resume lets work through again', async () => {
     const first = await startAgent();
     const { dataDir } = first;
