@@ -200,14 +200,22 @@ export class DevServer {
     return [...(this.#commands.get(commandId)?.results ?? [])];
   }
 
-  async waitForResult(commandId: string, timeoutMs = 30_000): Promise<CommandResultPayload> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const r = this.#commands.get(commandId)?.results[0];
-      if (r) return r;
-      if (Date.now() > deadline) throw new Error(`no result for ${commandId} within ${timeoutMs} ms`);
-      await sleep(25);
-    }
+  /** Resolves with the (first) result of a command as soon as it arrives. */
+  waitForResult(commandId: string, timeoutMs = 30_000): Promise<CommandResultPayload> {
+    const known = this.#commands.get(commandId)?.results[0];
+    if (known) return Promise.resolve(known);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        unsubscribe();
+        reject(new Error(`no result for ${commandId} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const unsubscribe = this.subscribe(commandId, (e) => {
+        if (e.type !== 'result') return;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(e.data);
+      });
+    });
   }
 
   /** Asks an agent for its history and waits for the answer. */
