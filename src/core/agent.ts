@@ -76,7 +76,7 @@ interface InFlight {
 }
 
 const RECENT_SHOWN = 50;
-const HISTORY_FRAME_OUTPUT_CHARS = 8 * 1024;
+const HISTORY_FRAME_OUTPUT_CHARS = 4 * 1024;
 const MAX_TAIL_CHARS = 300;
 const SHUTDOWN_GRACE_MS = 15_000;
 const ACK_WAIT_MS = 3_000;
