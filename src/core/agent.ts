@@ -546,8 +546,13 @@ export class Agent extends TypedEmitter<AgentEvents> {
    */
   async #deliver(commandId: string, outcome: ExecutionOutcome): Promise<void> {
     const result = toResultPayload(commandId, outcome);
-    await this.#outbox.put(result);
-    await this.#ledger.markFinished(commandId);
+    try {
+      await this.#outbox.put(result);
+      await this.#ledger.markFinished(commandId);
+    } catch (err) {
+      // The disk failed us (full, read-only): the result is still sent now rather than lost.
+      this.#logger.error('could not store a result durably; sending it anyway', { commandId, error: String(err) });
+    }
     this.#connection.send({ type: 'command_result', payload: result });
     this.#changed();
   }
