@@ -54,6 +54,14 @@ function aiTask(agentId: string, task: string, spec: Record<string, unknown> = {
   return server.dispatch(agentId, { command_type: { claude_task: { task, ...spec } }, command: '', requested_by: 'tech', ...extra });
 }
 
+/** Dispatches an AI task to a model that answers only after 30 s; resolves once the CLI is up. */
+async function startSlowTask(agent: Agent, agentId: string, task: string): Promise<string> {
+  slowMs = 30_000;
+  const cmd = aiTask(agentId, task);
+  await waitFor(() => agent.snapshot().running.some((r) => r.record.id === cmd && r.tail.startsWith('started')), 15_000, 'the CLI started');
+  return cmd;
+}
+
 function assertRefused(r: CommandResultPayload, pattern: RegExp): void {
   assert.equal(r.exit_code, -1, JSON.stringify(r));
   assert.equal(r.status, 'refused');
@@ -184,11 +192,8 @@ describe('AI tasks through the agent', () => {
 
   test('the local user stops a running AI task: -1 cancelled, "stopped by the local user"', async () => {
     const { agent, id } = await startAgent();
-    slowMs = 30_000;
     try {
-      const cmd = aiTask(id, 'long one');
-      await waitFor(() => agent.snapshot().running.some((r) => r.record.id === cmd), 10_000, 'running');
-      await new Promise((r) => setTimeout(r, 1000));
+      const cmd = await startSlowTask(agent, id, 'long one');
       assert.equal(agent.stopTask(cmd), true);
       const r = await server.waitForResult(cmd, 15_000);
       assert.equal(r.exit_code, -1);
@@ -202,11 +207,8 @@ describe('AI tasks through the agent', () => {
 
   test('quitting the agent stops a running AI task and reports it interrupted', async () => {
     const { agent, id } = await startAgent();
-    slowMs = 30_000;
     try {
-      const cmd = aiTask(id, 'long one before quitting');
-      await waitFor(() => agent.snapshot().running.some((r) => r.record.id === cmd), 10_000, 'running');
-      await new Promise((r) => setTimeout(r, 1000));
+      const cmd = await startSlowTask(agent, id, 'long one before quitting');
       const started = Date.now();
       await agent.stop();
       assert.ok(Date.now() - started < 10_000, 'stopped within the interrupt grace');
