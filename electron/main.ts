@@ -8,7 +8,7 @@ import log from 'electron-log/main.js';
 import { ConfigError, loadConfigFile } from '../src/contracts/config.js';
 import { Agent } from '../src/core/agent.js';
 import { adaptElectronLog } from '../src/core/electron-log-adapter.js';
-import { defaultConfigPath } from '../src/core/paths.js';
+import { dataPlacementProblem, defaultConfigPath } from '../src/core/paths.js';
 import { trayStateOf, trayTooltipOf, type TrayState } from '../src/core/tray-state.js';
 import { buildTrayMenu } from './tray-menu.js';
 
@@ -51,7 +51,15 @@ async function startAgent(): Promise<void> {
     app.exit(2);
     return;
   }
-  agent = await Agent.create({ config, dataDir: app.getPath('userData'), logger });
+  const dataDir = app.getPath('userData');
+  const misplaced = dataPlacementProblem({ baseDirectory: config.claude.baseDirectory, dataDir, configPath: configPathFromArgs(process.argv) });
+  if (misplaced) {
+    logger.error(misplaced);
+    new Notification({ title: 'GuruRMM Agent did not start', body: misplaced }).show();
+    app.exit(2);
+    return;
+  }
+  agent = await Agent.create({ config, dataDir, logger });
   agent.on('change', refreshTray);
   agent.on('notify', (n) => {
     if (Notification.isSupported()) new Notification({ title: n.title, body: n.body }).show();

@@ -392,7 +392,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
   async #execute(cmd: CommandPayload, raw: Record<string, unknown>, flight: InFlight): Promise<ExecutionOutcome> {
     if (this.#stopping) return refusal('The agent is shutting down; the command was not run.');
     if (this.config.commandSigningPublicKey) {
-      const sig = verifyCommandSignature(raw, this.config.commandSigningPublicKey, this.#clock.now());
+      const sig = verifyCommandSignature(raw, this.config.commandSigningPublicKey, this.#clock.now(), this.agentId);
       if (!sig.ok) return refusal(`signature invalid: ${sig.reason}`);
     }
     if (cmd.elevated && !this.#elevated) {

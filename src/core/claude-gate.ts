@@ -3,7 +3,7 @@ import type { AgentConfig } from '../contracts/config.js';
 import type { ClaudeTaskSpec } from '../contracts/wire.js';
 import { resolveContextFiles, resolveWorkingDirectory } from '../policy/path-guard.js';
 import type { RateLimiter } from '../policy/rate-limiter.js';
-import { validateTaskText } from '../policy/task-validation.js';
+import { validateContextFileName, validateTaskText } from '../policy/task-validation.js';
 
 export type GateResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -48,6 +48,10 @@ export async function checkClaudeTask(
   const workDir = await resolveWorkingDirectory(claude.baseDirectory, spec.working_directory);
   if (!workDir.ok) return workDir;
 
+  for (const name of spec.context_files ?? []) {
+    const named = validateContextFileName(name, { allowShellMetacharacters: claude.allowShellMetacharacters });
+    if (!named.ok) return named;
+  }
   const files = await resolveContextFiles(workDir.value, spec.context_files ?? []);
   if (!files.ok) return files;
 

@@ -100,6 +100,8 @@ async function main(argv: string[]): Promise<number> {
   payload.requested_by = values['requested-by'] ?? process.env.USER ?? 'technician';
   if (values.id) payload.id = values.id;
   if (values['sign-key']) {
+    // A signed command is bound to one agent, so it cannot be replayed to another machine.
+    payload.agent_id = await resolveAgentId(client, values.agent);
     payload.id ??= crypto.randomUUID();
     payload.issued_at = new Date().toISOString();
     payload.signature = signCommandPayload(payload, readFileSync(values['sign-key'], 'utf8'));
@@ -111,6 +113,13 @@ async function main(argv: string[]): Promise<number> {
   const result = await client.follow(id, printProgress);
   printResult(result);
   return result.status === 'succeeded' ? 0 : 1;
+}
+
+async function resolveAgentId(client: DispatchClient, wanted: string): Promise<string> {
+  const agents = await client.agents();
+  const found = wanted === 'first' ? agents.find((a) => a.connected) : agents.find((a) => a.agent_id === wanted);
+  if (!found) throw new Error(wanted === 'first' ? 'No agent is connected.' : `No agent ${wanted} is known to the server.`);
+  return found.agent_id;
 }
 
 function connect(server: string | undefined, token: string | undefined, state: string | undefined): DispatchClient {

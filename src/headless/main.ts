@@ -8,7 +8,7 @@ import { ConfigError, loadConfigFile } from '../contracts/config.js';
 import { Agent } from '../core/agent.js';
 import { adaptElectronLog } from '../core/electron-log-adapter.js';
 import { AGENT_VERSION } from '../core/host-info.js';
-import { defaultConfigPath, defaultDataDir } from '../core/paths.js';
+import { dataPlacementProblem, defaultConfigPath, defaultDataDir } from '../core/paths.js';
 import { ensurePrivateDir } from '../store/atomic-file.js';
 import { HEADLESS_USAGE, parseHeadlessArgs, UsageError } from './cli-args.js';
 
@@ -43,6 +43,11 @@ async function main(argv: string[]): Promise<number> {
   }
   const { config, warnings } = loaded;
   const dataDir = path.resolve(args.dataDir ?? config.dataDir ?? defaultDataDir());
+  const misplaced = dataPlacementProblem({ baseDirectory: config.claude.baseDirectory, dataDir, configPath });
+  if (misplaced) {
+    process.stderr.write(`${misplaced}\nThe agent did not start.\n`);
+    return 2;
+  }
   ensurePrivateDir(dataDir);
   ensurePrivateDir(path.join(dataDir, 'logs'));
 

@@ -25,8 +25,11 @@ export function parsePublicKey(key: string): KeyObject {
   return createPublicKey({ key: Buffer.concat([spkiPrefix, raw]), format: 'der', type: 'spki' });
 }
 
-/** Verifies `signature` over the canonical payload without it, and that `issued_at` is fresh. */
-export function verifyCommandSignature(rawPayload: Record<string, unknown>, publicKey: string, now: number): Check {
+/**
+ * Verifies `signature` over the canonical payload without it, that `issued_at` is fresh, and that the
+ * command was signed for this agent (`agent_id`), so one signed command cannot be replayed across a fleet.
+ */
+export function verifyCommandSignature(rawPayload: Record<string, unknown>, publicKey: string, now: number, agentId: string): Check {
   const { signature, ...unsigned } = rawPayload;
   if (typeof signature !== 'string' || !signature) return fail('the command is not signed.');
   const issued = typeof unsigned.issued_at === 'string' ? Date.parse(unsigned.issued_at) : NaN;
@@ -45,7 +48,10 @@ export function verifyCommandSignature(rawPayload: Record<string, unknown>, publ
   } catch {
     ok = false;
   }
-  return ok ? pass(undefined) : fail('the signature does not match the command.');
+  if (!ok) return fail('the signature does not match the command.');
+  if (typeof unsigned.agent_id !== 'string' || !unsigned.agent_id) return fail('the command does not name the agent it was signed for (agent_id).');
+  if (unsigned.agent_id !== agentId) return fail('signed for another agent.');
+  return pass(undefined);
 }
 
 /** Signs a payload (without `signature`) with an Ed25519 private key in PEM; returns base64. */

@@ -14,6 +14,15 @@ export interface RateLimitStatus {
   next_slot_at: string | null;
 }
 
+/** Commands without `requested_by` share this bucket (no technician name can collide with it). */
+const ANONYMOUS_BUCKET = '\u0000anonymous';
+
+/** The per-requester bucket: names trimmed and case-folded, so `tech`, ` Tech ` and `TECH` are one requester. */
+export function requesterBucket(requester: string | null | undefined): string {
+  const name = requester?.normalize('NFKC').trim().toLocaleLowerCase('en-US');
+  return name ? name : ANONYMOUS_BUCKET;
+}
+
 export class RateLimiter {
   readonly #limit: number;
   readonly #windowMs: number;
@@ -39,11 +48,13 @@ export class RateLimiter {
       );
     }
     if (this.#perRequester === 0) return fail('AI tasks are turned off by the admin policy (claude.maxTasksPerHourPerRequester is 0).');
-    if (this.#perRequester !== undefined && requester !== null) {
-      const mine = live.filter((s) => s.requester === requester);
+    if (this.#perRequester !== undefined) {
+      const bucket = requesterBucket(requester);
+      const mine = live.filter((s) => requesterBucket(s.requester) === bucket);
       if (mine.length >= this.#perRequester) {
+        const who = requester?.trim() ? requester.trim() : 'commands without a requester';
         return fail(
-          `Rate limit reached for ${requester}: ${this.#perRequester} AI tasks per hour. Next slot at ${slotTime(mine, this.#perRequester, this.#windowMs)}.`,
+          `Rate limit reached for ${who}: ${this.#perRequester} AI tasks per hour. Next slot at ${slotTime(mine, this.#perRequester, this.#windowMs)}.`,
         );
       }
     }

@@ -24,3 +24,24 @@ export function validateTaskText(text: string, opts: { maxLength: number; allowS
   }
   return pass(task);
 }
+
+/** Characters never allowed in a context file name: they could start a new line or hide text in the prompt. */
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+
+/**
+ * A context file name obeys the task text's character rules (SPEC §4.2), and never holds control or
+ * bidirectional-override characters, whatever the policy: a name must not smuggle text into the prompt.
+ */
+export function validateContextFileName(name: string, opts: { allowShellMetacharacters: boolean }): Check<string> {
+  const shown = JSON.stringify(name);
+  if (CONTROL_CHARACTERS.test(name)) {
+    return fail(`The context file name ${shown} contains control characters (such as a newline). Rename the file or leave it out.`);
+  }
+  if (!opts.allowShellMetacharacters) {
+    const found = FORBIDDEN_TASK_CHARACTERS.filter((c) => name.includes(c));
+    if (found.length) {
+      return fail(`The context file name ${shown} contains forbidden characters (${found.map((c) => `"${c}"`).join(', ')}). Rename the file or leave it out.`);
+    }
+  }
+  return pass(name);
+}

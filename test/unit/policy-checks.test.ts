@@ -73,6 +73,21 @@ describe('rate limiter', () => {
     assert.ok(!r.ok && r.reason.startsWith('Rate limit reached for alice: 2 AI tasks per hour.'));
     assert.equal(rl.check('bob').ok, true);
   });
+  test('requester names are trimmed and case-folded: tech, " tech ", Tech and TECH are one requester', () => {
+    const rl = new RateLimiter({ limit: 10, windowMs: hour, perRequesterLimit: 2 }, { now: () => 5 * hour });
+    rl.take('tech');
+    rl.take(' Tech ');
+    for (const variant of ['tech', 'tech ', 'Tech', 'TECH', '\ttech\n']) assert.equal(rl.check(variant).ok, false, variant);
+    assert.equal(rl.check('tech2').ok, true);
+  });
+  test('commands without a requester share one bucket of their own (the limit is never skipped)', () => {
+    const rl = new RateLimiter({ limit: 10, windowMs: hour, perRequesterLimit: 1 }, { now: () => 5 * hour });
+    rl.take(null);
+    const r = rl.check(null);
+    assert.ok(!r.ok && /Rate limit reached for commands without a requester/.test(r.reason), JSON.stringify(r));
+    assert.equal(rl.check('   ').ok, false, 'a blank name is no name');
+    assert.equal(rl.check('anonymous').ok, true, 'a technician named "anonymous" is not the unnamed bucket');
+  });
 });
 
 describe('approval broker', () => {
@@ -108,8 +123,9 @@ describe('command signatures', () => {
   const raw = (publicKey.export({ type: 'spki', format: 'der' }) as Buffer).subarray(-32).toString('base64');
   const priv = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const now = Date.parse('2026-11-24T13:00:00Z');
+  const AGENT = '11111111-2222-4333-8444-555555555555';
   const signed = (over: Record<string, unknown> = {}): Record<string, unknown> => {
-    const p: Record<string, unknown> = { id: 'x', command_type: 'shell', command: 'echo hi', issued_at: new Date(now - 1000).toISOString(), ...over };
+    const p: Record<string, unknown> = { id: 'x', agent_id: AGENT, command_type: 'shell', command: 'echo hi', issued_at: new Date(now - 1000).toISOString(), ...over };
     p.signature = signCommandPayload(p, priv);
     return p;
   };
@@ -117,14 +133,20 @@ describe('command signatures', () => {
     assert.equal(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } }), '{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
   });
   test('valid signatures verify with a PEM or a raw base64 key', () => {
-    assert.deepEqual(verifyCommandSignature(signed(), pem, now), { ok: true, value: undefined });
-    assert.equal(verifyCommandSignature(signed(), raw, now).ok, true);
+    assert.deepEqual(verifyCommandSignature(signed(), pem, now, AGENT), { ok: true, value: undefined });
+    assert.equal(verifyCommandSignature(signed(), raw, now, AGENT).ok, true);
   });
   test('tampered, unsigned, stale and future commands are refused', () => {
-    assert.equal(verifyCommandSignature({ ...signed(), command: 'rm -rf /' }, pem, now).ok, false);
+    assert.equal(verifyCommandSignature({ ...signed(), command: 'rm -rf /' }, pem, now, AGENT).ok, false);
     const { signature: _s, ...unsigned } = signed();
-    assert.equal(verifyCommandSignature(unsigned, pem, now).ok, false);
-    assert.equal(verifyCommandSignature(signed({ issued_at: new Date(now - 6 * 60_000).toISOString() }), pem, now).ok, false);
-    assert.equal(verifyCommandSignature(signed({ issued_at: new Date(now + 5 * 60_000).toISOString() }), pem, now).ok, false);
+    assert.equal(verifyCommandSignature(unsigned, pem, now, AGENT).ok, false);
+    assert.equal(verifyCommandSignature(signed({ issued_at: new Date(now - 6 * 60_000).toISOString() }), pem, now, AGENT).ok, false);
+    assert.equal(verifyCommandSignature(signed({ issued_at: new Date(now + 5 * 60_000).toISOString() }), pem, now, AGENT).ok, false);
+  });
+  test('a command signed for another agent, or for no agent, is refused', () => {
+    assert.deepEqual(verifyCommandSignature(signed(), pem, now, 'another-agent'), { ok: false, reason: 'signed for another agent.' });
+    assert.match((verifyCommandSignature(signed({ agent_id: undefined }), pem, now, AGENT) as { reason: string }).reason, /agent_id/);
+    // Tampering with agent_id breaks the signature itself.
+    assert.match((verifyCommandSignature({ ...signed(), agent_id: 'another-agent' }, pem, now, 'another-agent') as { reason: string }).reason, /does not match/);
   });
 });
