@@ -10,6 +10,27 @@ export function policySentence(workingDirectory: string): string {
   );
 }
 
+/** What the model is offered with no allow rule: enough to find, search and read files, nothing that runs or changes anything. */
+export const BASE_TOOLS = ['Read', 'Glob', 'Grep'] as const;
+
+/** The tool a permission rule is about: `Bash(git status:*)` -> `Bash`. */
+export function toolOfRule(rule: string): string {
+  return rule.trim().split('(')[0]!.trim();
+}
+
+/**
+ * The tool set (`--tools`): the base three plus each tool a scoped rule names. Nothing else is offered, so
+ * Bash, worktrees, cron, sub-agents, web and notebook tools exist for the model only when the policy names them.
+ */
+export function toolSet(rules: readonly string[]): string[] {
+  const tools: string[] = [...BASE_TOOLS];
+  for (const rule of rules) {
+    const tool = toolOfRule(rule);
+    if (/^[A-Za-z][\w-]*$/.test(tool) && !tools.includes(tool)) tools.push(tool);
+  }
+  return tools;
+}
+
 export function buildClaudeArgs(cfg: ClaudeConfig, opts: { workingDirectory: string; settingsFile: string | null }): string[] {
   const args = [
     '-p',
@@ -21,6 +42,7 @@ export function buildClaudeArgs(cfg: ClaudeConfig, opts: { workingDirectory: str
     '--setting-sources', '',
     '--strict-mcp-config',
     '--no-session-persistence',
+    '--tools', toolSet(cfg.allowedTools).join(','),
     '--append-system-prompt', policySentence(opts.workingDirectory),
   ];
   if (cfg.allowedTools.length > 0) args.push('--allowedTools', ...cfg.allowedTools);

@@ -8,10 +8,13 @@ import path from 'node:path';
 import type { ClaudeConfig } from '../contracts/config.js';
 import { findExecutable } from '../exec/find-executable.js';
 import { CappedOutput } from '../exec/output-capture.js';
-import { spawnTree } from '../exec/process-tree.js';
+import type { Confinement } from '../confine/cli-sandbox.js';
+import type { DirectoryIdentity } from '../confine/directory-pin.js';
+import type { TreeProcess } from '../exec/process-tree.js';
 import { stoppedBeforeStart, stopRequestOf, type ExecutionOutcome, type ProgressSink, type StopRequest } from '../exec/types.js';
 import { ensurePrivateDir, writeFileAtomic } from '../store/atomic-file.js';
 import { buildClaudeArgs } from './claude-args.js';
+import { chooseConfinement, launchClaude, verifyLaunched } from './claude-launch.js';
 import { buildClaudeEnv, claudeConfigDir } from './claude-env.js';
 import { decideOutcome, type ClaudeRunFacts } from './claude-outcome.js';
 import { describeEvent, LineSplitter, parseClaudeLine, type ResultEvent } from './claude-stream.js';
@@ -21,6 +24,10 @@ export interface ClaudeRunRequest {
   task: string;
   /** Canonical and already validated. */
   workingDirectory: string;
+  /** Device + inode of the working directory when it was checked; the CLI starts only in that directory. */
+  workingDirectoryId: DirectoryIdentity;
+  /** What this machine can confine the CLI with (probed once by the agent). */
+  confinement: Confinement;
   /** Relative to the working directory, already validated. */
   contextFiles: string[];
   timeoutMs: number;
@@ -31,7 +38,7 @@ export interface ClaudeRunRequest {
   dataDir: string;
   signal: AbortSignal;
   onProgress: ProgressSink;
-  /** Called right after the CLI process has started (the moment a rate-limit slot is taken). */
+  /** Called once the CLI has started and is verified in its working directory (the moment a rate-limit slot is taken). */
   onSpawn?: () => void;
   treeMarker?: string;
 }
@@ -52,24 +59,31 @@ export async function resolveClaudeExecutable(configured: string, platform: Node
  * The CLI settings that turn its own sandbox on (Linux and macOS only); null when none is written.
  * The sandbox only adds confinement: it must never grant anything. So Bash is not auto-allowed because
  * it is sandboxed (the CLI's default), and the model cannot ask to run a command outside the sandbox.
+ * Inside the agent's own confinement the CLI's sandbox cannot nest (it needs namespaces the outer one
+ * withholds) and would only break Bash, so it is left off there: the outer sandbox confines all of it.
+ * It is never a requirement: `claude.sandbox: required` is about the agent's own confinement.
  */
-export function sandboxSettings(mode: ClaudeConfig['sandbox'], platform: NodeJS.Platform = process.platform): object | null {
-  if (mode === 'off' || (platform !== 'linux' && platform !== 'darwin')) return null;
+export function sandboxSettings(
+  mode: ClaudeConfig['sandbox'],
+  platform: NodeJS.Platform = process.platform,
+  opts: { outerSandbox: boolean } = { outerSandbox: false },
+): object | null {
+  if (mode === 'off' || opts.outerSandbox || (platform !== 'linux' && platform !== 'darwin')) return null;
   return {
     sandbox: {
       enabled: true,
-      failIfUnavailable: mode === 'required',
+      failIfUnavailable: false,
       autoAllowBashIfSandboxed: false,
       allowUnsandboxedCommands: false,
     },
   };
 }
 
-/** The one stream-json user message that carries the task. */
+/** The one stream-json user message that carries the task; file names go in as quoted JSON strings, never as raw lines. */
 export function taskMessage(task: string, contextFiles: string[]): string {
   let text = task;
   if (contextFiles.length > 0) {
-    text += `\n\nContext files (paths relative to the working directory; read them first):\n${contextFiles.map((f) => `- ${f}`).join('\n')}`;
+    text += `\n\nContext files (a JSON list of paths relative to the working directory; read them first): ${JSON.stringify(contextFiles)}`;
   }
   return `${JSON.stringify({ type: 'user', message: { role: 'user', content: [{ type: 'text', text }] } })}\n`;
 }
@@ -77,32 +91,64 @@ export function taskMessage(task: string, contextFiles: string[]): string {
 /** Runs the task to its end, timeout or stop; never throws. */
 export async function runClaudeTask(req: ClaudeRunRequest): Promise<ExecutionOutcome> {
   if (req.signal.aborted) return stoppedBeforeStart(req.signal);
+  const choice = chooseConfinement(req.config.sandbox, req.confinement);
+  if (choice.kind === 'refuse') return refused(choice.reason);
+  const configDir = claudeConfigDir(req.dataDir);
   let settingsFile: string | null = null;
   try {
-    const configDir = claudeConfigDir(req.dataDir);
     ensurePrivateDir(configDir);
-    const settings = sandboxSettings(req.config.sandbox);
+    const settings = sandboxSettings(req.config.sandbox, process.platform, { outerSandbox: choice.kind === 'bubblewrap' });
     if (settings) {
       settingsFile = path.join(configDir, 'settings-sandbox.json');
       await writeFileAtomic(settingsFile, JSON.stringify(settings));
     }
   } catch (err) {
-    const reason = `The agent could not prepare the Claude Code CLI's private settings: ${(err as Error).message}`;
-    return { exit_code: -1, stdout: '', stderr: reason, duration_ms: 0, status: 'refused', reason };
+    return refused(`The agent could not prepare the Claude Code CLI's private settings: ${(err as Error).message}`);
   }
-
-  const stderr = new CappedOutput(req.outputLimitBytes);
-  const started = Date.now();
-  const tree = spawnTree(req.executable, buildClaudeArgs(req.config, { workingDirectory: req.workingDirectory, settingsFile }), {
-    cwd: req.workingDirectory,
+  const confinement = { confinement: choice.note };
+  const launch = {
+    executable: req.executable,
+    args: buildClaudeArgs(req.config, { workingDirectory: req.workingDirectory, settingsFile }),
     env: buildClaudeEnv(req.config, req.dataDir),
-    stdin: 'pipe',
-    ...(req.treeMarker ? { marker: req.treeMarker } : {}),
-  });
+    workingDirectory: req.workingDirectory,
+    workingDirectoryId: req.workingDirectoryId,
+    contextFiles: req.contextFiles,
+    configDir,
+    config: req.config,
+    choice,
+    ...(req.treeMarker ? { treeMarker: req.treeMarker } : {}),
+  };
+  // A stop that arrived while the settings were written is honoured here, before anything starts.
+  if (req.signal.aborted) return stoppedBeforeStart(req.signal);
+  const launched = await launchClaude(launch);
+  if (!launched.ok) return refused(launched.reason);
+  const tree = launched.value;
+  const started = Date.now();
+  const run = watchRun(tree, req);
+  const verified = await verifyLaunched(tree, launch);
+  if (!verified.ok) {
+    await tree.killTree();
+    await tree.exited;
+    return { ...refused(verified.reason), duration_ms: Date.now() - started };
+  }
+  if (tree.pid !== undefined) req.onSpawn?.();
+  tree.child.stdin?.write(taskMessage(req.task, req.contextFiles));
+  const outcome = await run.finished(started);
+  return outcome.claude ? { ...outcome, claude: { ...outcome.claude, ...confinement } } : outcome;
+}
+
+function refused(reason: string): ExecutionOutcome {
+  return { exit_code: -1, stdout: '', stderr: reason, duration_ms: 0, status: 'refused', reason };
+}
+
+/**
+ * Follows a started CLI: progress from stdout, the interrupt-then-kill stop on timeout or abort (an
+ * abort that came before this was called is honoured at once), and the outcome once it has exited.
+ */
+function watchRun(tree: TreeProcess, req: ClaudeRunRequest): { finished(started: number): Promise<ExecutionOutcome> } {
   const stdin = tree.child.stdin;
   stdin?.on('error', () => undefined); // the CLI may exit before reading everything
-  if (tree.pid !== undefined) req.onSpawn?.();
-
+  const stderr = new CappedOutput(req.outputLimitBytes);
   let sawInit = false;
   let model: string | null = null;
   let result: ResultEvent | null = null;
@@ -126,7 +172,6 @@ export async function runClaudeTask(req: ClaudeRunRequest): Promise<ExecutionOut
     stderr.write(d);
     safeProgress(req.onProgress, 'stderr', d.toString('utf8'));
   });
-  stdin?.write(taskMessage(req.task, req.contextFiles));
 
   let timedOut = false;
   let stopped: StopRequest | null = null;
@@ -148,23 +193,27 @@ export async function runClaudeTask(req: ClaudeRunRequest): Promise<ExecutionOut
     void stop();
   };
   req.signal.addEventListener('abort', onAbort, { once: true });
+  if (req.signal.aborted) onAbort();
 
-  const exit = await tree.exited;
-  clearTimeout(timer);
-  req.signal.removeEventListener('abort', onAbort);
-  const durationMs = Date.now() - started;
-  // Whatever happened, nothing the task started may outlive it.
-  await tree.killTree();
-
-  const facts: ClaudeRunFacts = {
-    sawInit, model, result, exit, timedOut, timeoutMs: req.timeoutMs, stopped: timedOut ? null : stopped,
-    stderr: stderr.toString(), durationMs,
+  return {
+    async finished(started: number): Promise<ExecutionOutcome> {
+      const exit = await tree.exited;
+      clearTimeout(timer);
+      req.signal.removeEventListener('abort', onAbort);
+      const durationMs = Date.now() - started;
+      // Whatever happened, nothing the task started may outlive it.
+      await tree.killTree();
+      const facts: ClaudeRunFacts = {
+        sawInit, model, result, exit, timedOut, timeoutMs: req.timeoutMs, stopped: timedOut ? null : stopped,
+        stderr: stderr.toString(), durationMs,
+      };
+      return decideOutcome(facts, (text) => {
+        const out = new CappedOutput(req.outputLimitBytes);
+        out.write(text);
+        return out.toString();
+      });
+    },
   };
-  return decideOutcome(facts, (text) => {
-    const out = new CappedOutput(req.outputLimitBytes);
-    out.write(text);
-    return out.toString();
-  });
 }
 
 function safeProgress(sink: ProgressSink, kind: Parameters<ProgressSink>[0], data: string): void {

@@ -77,6 +77,8 @@ export const claudeResultInfoSchema = z.object({
   num_turns: z.number().nullable(),
   total_cost_usd: z.number().nullable(),
   permission_denials: z.array(z.string()),
+  /** How the task was confined ("confined by bubblewrap"), or why it was not. */
+  confinement: z.string().optional(),
 });
 export type ClaudeResultInfo = z.infer<typeof claudeResultInfoSchema>;
 

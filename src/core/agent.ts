@@ -6,6 +6,8 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { resolveClaudeExecutable, runClaudeTask } from '../claude/claude-executor.js';
+import { chooseConfinement } from '../claude/claude-launch.js';
+import { probeConfinement, type Confinement } from '../confine/cli-sandbox.js';
 import { Connection, type ConnectionOptions, type ConnectionState } from '../connection/connection.js';
 import type { AgentConfig } from '../contracts/config.js';
 import {
@@ -96,6 +98,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
   readonly #connection: Connection;
   readonly #elevated: boolean;
   readonly #claudeExe: { path: string } | { error: string };
+  readonly #confinement: Confinement;
   readonly #inFlight = new Map<string, InFlight>();
   readonly #handlers = new Set<Promise<void>>();
   /** Ids of malformed commands being answered (so a burst of duplicates is answered once). */
@@ -117,6 +120,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
       events: LocalEventLog;
       elevated: boolean;
       claudeExe: { path: string } | { error: string };
+      confinement: Confinement;
     },
   ) {
     super();
@@ -131,6 +135,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
     this.#events = parts.events;
     this.#elevated = parts.elevated;
     this.#claudeExe = parts.claudeExe;
+    this.#confinement = parts.confinement;
     this.#rateLimiter = this.#newRateLimiter(this.#state.rate.get().starts);
     this.#broker = new ApprovalBroker(this.#clock, this.config.approvalTimeoutSeconds * 1000);
     this.#broker.on('change', () => this.#changed());
@@ -172,12 +177,14 @@ export class Agent extends TypedEmitter<AgentEvents> {
     history.load();
     const events = new LocalEventLog(path.join(dataDir, 'local-events.jsonl'), logger);
     events.load();
-    const [elevated, claudeExe] = await Promise.all([
+    const [elevated, claudeExe, confinement] = await Promise.all([
       isElevated(),
       resolveClaudeExecutable(opts.config.claude.executable),
+      probeConfinement(),
     ]);
     if ('error' in claudeExe) logger.warn('AI tasks unavailable', { problem: claudeExe.error });
-    const agent = new Agent(opts, { state, ledger, outbox, history, events, elevated, claudeExe });
+    logConfinement(logger, opts.config.claude.sandbox, confinement);
+    const agent = new Agent(opts, { state, ledger, outbox, history, events, elevated, claudeExe, confinement });
     await agent.#reportInterrupted();
     agent.#schedulePauseExpiry();
     return agent;
@@ -265,7 +272,6 @@ export class Agent extends TypedEmitter<AgentEvents> {
   snapshot(): AgentSnapshot {
     const pause = this.#effectivePause();
     const host = describeHost();
-    const claudeRunning = this.#claudeRunningCount();
     return {
       agentId: this.agentId,
       hostname: host.hostname,
@@ -275,20 +281,33 @@ export class Agent extends TypedEmitter<AgentEvents> {
       pausedUntil: pause.until === null ? null : new Date(pause.until).toISOString(),
       approvalRequired: this.config.approvalRequired,
       userMayQuit: this.config.userMayQuit,
-      claude: {
-        available: !('error' in this.#claudeExe) && Boolean(this.config.claude.baseDirectory),
-        problem: 'error' in this.#claudeExe
-          ? this.#claudeExe.error
-          : this.config.claude.baseDirectory ? null : 'AI tasks are not enabled: claude.baseDirectory is not configured.',
-        budget: this.#rateLimiter.status(),
-        concurrency: { limit: this.config.claude.maxConcurrent, running: claudeRunning },
-      },
+      claude: this.#claudeView(),
       running: [...this.#inFlight.values()]
         .filter((f) => f.record.status === 'running')
         .map((f) => ({ record: { ...f.record }, tail: f.tail })),
       awaitingApproval: [...this.#inFlight.values()].flatMap((f) => (f.approval ? [f.approval] : [])),
       recent: this.#history.recent(RECENT_SHOWN),
       localEvents: this.#events.recent(20),
+    };
+  }
+
+  #claudeView(): AgentSnapshot['claude'] {
+    const choice = chooseConfinement(this.config.claude.sandbox, this.#confinement);
+    const problem = 'error' in this.#claudeExe
+      ? this.#claudeExe.error
+      : !this.config.claude.baseDirectory
+        ? 'AI tasks are not enabled: claude.baseDirectory is not configured.'
+        : choice.kind === 'refuse' ? choice.reason : null;
+    return {
+      available: problem === null,
+      problem,
+      confinement: {
+        confined: choice.kind === 'bubblewrap',
+        detail: choice.kind === 'refuse' ? choice.reason : choice.note,
+        warning: choice.kind === 'none' ? choice.warning : null,
+      },
+      budget: this.#rateLimiter.status(),
+      concurrency: { limit: this.config.claude.maxConcurrent, running: this.#claudeRunningCount() },
     };
   }
 
@@ -452,6 +471,8 @@ export class Agent extends TypedEmitter<AgentEvents> {
         commandId: cmd.id,
         task: prepared.task,
         workingDirectory: prepared.workingDirectory,
+        workingDirectoryId: prepared.workingDirectoryId,
+        confinement: this.#confinement,
         contextFiles: prepared.contextFiles,
         timeoutMs: Math.round(timeoutSeconds * 1000),
         outputLimitBytes: this.config.outputLimitBytes,
@@ -727,6 +748,14 @@ export class Agent extends TypedEmitter<AgentEvents> {
     this.#handlers.add(tracked);
     void tracked.finally(() => this.#handlers.delete(tracked));
   }
+}
+
+/** Says once, at start-up, how AI tasks will be confined (or why they will not be, or will be refused). */
+function logConfinement(logger: Logger, mode: AgentConfig['claude']['sandbox'], available: Confinement): void {
+  const choice = chooseConfinement(mode, available);
+  if (choice.kind === 'refuse') logger.warn('AI tasks will be refused', { reason: choice.reason });
+  else if (choice.kind === 'none' && choice.warning) logger.warn(choice.warning, { sandbox: mode });
+  else logger.info(`AI tasks: ${choice.note}`, { sandbox: mode });
 }
 
 function trimForFrame(record: TaskRecord): TaskRecord {

@@ -1,4 +1,5 @@
 /** The AI-task checks of SPEC §4.2, in the SPEC's order; none of them consumes a rate-limit slot. */
+import { identityOf, type DirectoryIdentity } from '../confine/directory-pin.js';
 import type { AgentConfig } from '../contracts/config.js';
 import type { ClaudeTaskSpec } from '../contracts/wire.js';
 import { resolveContextFiles, resolveWorkingDirectory } from '../policy/path-guard.js';
@@ -11,6 +12,8 @@ export type GateResult<T> = { ok: true; value: T } | { ok: false; reason: string
 export interface PreparedClaudeTask {
   task: string;
   workingDirectory: string;
+  /** The checked directory's device + inode: the CLI starts in this directory or not at all. */
+  workingDirectoryId: DirectoryIdentity;
   contextFiles: string[];
   executable: string;
 }
@@ -47,6 +50,12 @@ export async function checkClaudeTask(
   }
   const workDir = await resolveWorkingDirectory(claude.baseDirectory, spec.working_directory);
   if (!workDir.ok) return workDir;
+  let workingDirectoryId: DirectoryIdentity;
+  try {
+    workingDirectoryId = identityOf(workDir.value);
+  } catch {
+    return { ok: false, reason: `The working directory "${workDir.value}" cannot be read.` };
+  }
 
   for (const name of spec.context_files ?? []) {
     const named = validateContextFileName(name, { allowShellMetacharacters: claude.allowShellMetacharacters });
@@ -63,7 +72,7 @@ export async function checkClaudeTask(
 
   return {
     ok: true,
-    value: { task: text.value, workingDirectory: workDir.value, contextFiles: files.value, executable: exe.path },
+    value: { task: text.value, workingDirectory: workDir.value, workingDirectoryId, contextFiles: files.value, executable: exe.path },
   };
 }
 

@@ -34,6 +34,8 @@ export interface AgentSnapshot {
   claude: {
     available: boolean;
     problem: string | null;
+    /** How AI tasks are confined here; `warning` is set when they run unconfined (claude.sandbox auto). */
+    confinement: { confined: boolean; detail: string; warning: string | null };
     budget: AgentStatusPayload['rate_limit'];
     concurrency: AgentStatusPayload['concurrency'];
   };

@@ -39,6 +39,8 @@ export interface SpawnTreeOptions {
   marker?: string;
   /** Windows: pass arguments as they are (cmd.exe /s /c "..." does its own parsing). */
   windowsVerbatimArguments?: boolean;
+  /** Open descriptors passed to the child as fds 3, 4, ... (e.g. a pinned working directory). */
+  extraFds?: number[];
 }
 
 /** Starts `file` with `args` (never through a shell) as the root of a killable tree. */
@@ -47,7 +49,7 @@ export function spawnTree(file: string, args: readonly string[], options: SpawnT
   const child = spawn(file, [...args], {
     cwd: options.cwd,
     env: { ...options.env, [TREE_MARKER_ENV]: marker },
-    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe', ...(options.extraFds ?? [])],
     shell: false,
     detached: process.platform !== 'win32',
     windowsHide: true,

@@ -26,6 +26,7 @@ export function validateTaskText(text: string, opts: { maxLength: number; allowS
 }
 
 /** Characters never allowed in a context file name: they could start a new line or hide text in the prompt. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
 
 /**

@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { runClaudeTask, type ClaudeRunRequest } from '../../src/claude/claude-executor.js';
+import { probeConfinement } from '../../src/confine/cli-sandbox.js';
+import { identityOf } from '../../src/confine/directory-pin.js';
 import type { ClaudeConfig } from '../../src/contracts/config.js';
-import { findExecutable } from '../../src/exec/find-executable.js';
 import type { StopRequest } from '../../src/exec/types.js';
 import { makeTempDir } from '../support/agent-process.js';
 import { CLAUDE_CLI, claudeConfig } from '../support/claude-cli.js';
@@ -37,6 +38,8 @@ async function runWith(script: Script, opts: { config?: Partial<ClaudeConfig>; t
     commandId: `cmd-${n}`,
     task: opts.task ?? 'Check the sync log for errors',
     workingDirectory: ws.work,
+    workingDirectoryId: identityOf(ws.work),
+    confinement: await probeConfinement(),
     contextFiles: opts.contextFiles ?? [],
     timeoutMs: opts.timeoutMs ?? 60_000,
     outputLimitBytes: 1024 * 1024,
@@ -55,6 +58,9 @@ async function runWith(script: Script, opts: { config?: Partial<ClaudeConfig>; t
     await model.close();
   }
 }
+
+/** What the CLI answers when the model calls a tool it was not offered. */
+const NO_SUCH_TOOL = /No such tool available/;
 
 const allRequestText = (model: { requests: { body: unknown }[] }): string => model.requests.map((r) => JSON.stringify(r.body)).join('\n');
 
@@ -86,7 +92,7 @@ describe('Claude Code executor with the real CLI', () => {
     const { outcome, model, progress } = await runWith(
       (req, i) => {
         if (i === 0) {
-          file = /- (.+)$/m.exec(req.lastUserText)?.[1] ?? '';
+          file = (JSON.parse(/read them first\): (\[.*\])$/m.exec(req.lastUserText)?.[1] ?? '[]') as string[])[0] ?? '';
           const dir = /working directory (.+?); do not/.exec(req.system)?.[1] ?? '';
           return { toolUse: { name: 'Read', input: { file_path: path.join(dir, file) } } };
         }
@@ -118,7 +124,7 @@ describe('Claude Code executor with the real CLI', () => {
     try {
       planted(ws0.work);
       const outcome = await runClaudeTask({
-        commandId: 'planted', task: 'Look around', workingDirectory: ws0.work, contextFiles: [], timeoutMs: 60_000, outputLimitBytes: 65536,
+        commandId: 'planted', task: 'Look around', workingDirectory: ws0.work, workingDirectoryId: identityOf(ws0.work), confinement: await probeConfinement(), contextFiles: [], timeoutMs: 60_000, outputLimitBytes: 65536,
         executable: CLAUDE_CLI, config: claudeConfig(model.url), dataDir: ws0.dataDir, signal: new AbortController().signal, onProgress: () => undefined,
       });
       assert.equal(outcome.exit_code, 0, outcome.stderr);
@@ -129,7 +135,7 @@ describe('Claude Code executor with the real CLI', () => {
     }
   });
 
-  test('with the default empty allow-list, reads outside the working directory are denied (Read, cat, grep)', async () => {
+  test('with the default empty allow-list, reads outside the working directory are denied (Read) and Bash is not offered (cat, grep)', async () => {
     const { outcome, model, ws } = await runWith((req, i) => {
       const dir = /working directory (.+?); do not/.exec(req.system)?.[1] ?? '';
       const base = path.dirname(path.dirname(dir));
@@ -143,11 +149,13 @@ describe('Claude Code executor with the real CLI', () => {
     assert.equal(outcome.exit_code, 0, outcome.stderr);
     assert.ok(!allRequestText(model).includes('TOP-SECRET-VALUE-42'), 'the secret reached the model');
     assert.ok(existsSync(ws.secret));
-    assert.equal(outcome.claude?.permission_denials.length, 3, JSON.stringify(outcome.claude));
+    assert.equal(outcome.claude?.permission_denials.length, 1, JSON.stringify(outcome.claude));
+    assert.match(outcome.claude!.permission_denials[0]!, /^Read .*secret\.txt$/);
+    for (const i of [2, 3]) assert.match(model.requests[i]!.lastUserText, NO_SUCH_TOOL);
   });
 
-  test('with the defaults a task changes nothing, even inside its working directory (Write, Edit, Bash)', async () => {
-    const { outcome, ws } = await runWith((req, i) => {
+  test('with the defaults a task changes nothing, even inside its working directory (Write, Edit, Bash are not offered)', async () => {
+    const { outcome, ws, model } = await runWith((req, i) => {
       const dir = /working directory (.+?); do not/.exec(req.system)?.[1] ?? '';
       const log = path.join(dir, 'sync.log');
       const turns = [
@@ -161,7 +169,8 @@ describe('Claude Code executor with the real CLI', () => {
     assert.equal(outcome.exit_code, 0, outcome.stderr);
     assert.equal(existsSync(path.join(ws.work, 'new.txt')), false);
     assert.equal(readFileSync(path.join(ws.work, 'sync.log'), 'utf8'), 'line 1\nERROR disk full at 03:12\nline 3\n');
-    assert.deepEqual(outcome.claude?.permission_denials, ['Write logs/new.txt', 'Edit logs/sync.log', 'Bash: rm sync.log']);
+    assert.ok(!JSON.stringify(model.requests[0]!.body.tools).match(/"name":"(Write|Edit|Bash)"/), 'a changing tool was offered');
+    for (const i of [1, 3, 4]) assert.match(model.requests[i]!.lastUserText, NO_SUCH_TOOL);
   });
 
   test('an allow rule scoped to the working directory lets a task edit there, and only there', async () => {
@@ -197,7 +206,8 @@ describe('Claude Code executor with the real CLI', () => {
     });
     assert.equal(outcome.exit_code, 0, outcome.stderr);
     assert.ok(!allRequestText(model).includes('TOP-SECRET-VALUE-42'), 'the secret reached the model through a symlink');
-    assert.equal(outcome.claude?.permission_denials.length, 2, JSON.stringify(outcome.claude));
+    assert.equal(outcome.claude?.permission_denials.length, 1, JSON.stringify(outcome.claude));
+    assert.match(model.requests[2]!.lastUserText, NO_SUCH_TOOL);
   });
 
   test('the agent environment is not passed on: only the allow-list and the private config dir', async () => {
@@ -259,32 +269,35 @@ describe('Claude Code executor with the real CLI', () => {
     assert.ok(elapsed < 1500 + 8000);
   });
 
-  test('sandbox "required" refuses the task (-1) where the CLI has no working sandbox, and runs it where it has', async () => {
-    const { outcome } = await runWith(scripted({ text: 'sandboxed' }), { config: { sandbox: 'required' } });
-    if (findExecutable('bwrap') && findExecutable('socat')) {
+  test('sandbox "required" refuses the task (-1) where the CLI cannot be confined, and runs it confined where it can', async () => {
+    const { outcome, spawned } = await runWith(scripted({ text: 'sandboxed' }), { config: { sandbox: 'required' } });
+    if ((await probeConfinement()).kind === 'bubblewrap') {
       assert.equal(outcome.exit_code, 0, outcome.stderr);
+      assert.equal(outcome.claude?.confinement, 'confined by bubblewrap');
     } else {
       assert.equal(outcome.exit_code, -1);
       assert.equal(outcome.status, 'refused');
-      assert.match(outcome.reason ?? '', /sandbox/i);
+      assert.match(outcome.reason ?? '', /claude\.sandbox is "required", but the AI task cannot be confined/);
+      assert.equal(spawned, 0);
     }
   });
 
-  test('a working sandbox grants nothing: sandboxed Bash still obeys the allow-list (no reads outside, no writes)', async () => {
-    const sandboxAvailable = Boolean(findExecutable('bwrap') && findExecutable('socat'));
-    if (!sandboxAvailable) console.log('bubblewrap/socat missing: this runs without a sandbox and proves only the permission rules');
+  test('a working sandbox grants nothing: with a scoped Bash rule, Bash still obeys the allow-list (no reads outside, no writes)', async () => {
+    const sandboxAvailable = (await probeConfinement()).kind === 'bubblewrap';
+    if (!sandboxAvailable) console.log('bubblewrap cannot confine here: this runs unconfined and proves only the permission rules');
     const { outcome, model, ws } = await runWith(
       scripted(
         { toolUse: { name: 'Bash', input: { command: 'cat ../../secret.txt', description: 'read outside' } } },
         { toolUse: { name: 'Bash', input: { command: 'touch created.txt', description: 'write inside' } } },
         { text: 'done' },
       ),
-      { config: { sandbox: sandboxAvailable ? 'required' : 'auto' } },
+      { config: { sandbox: sandboxAvailable ? 'required' : 'auto', allowedTools: ['Bash(git status:*)'] } },
     );
     assert.equal(outcome.exit_code, 0, outcome.stderr);
     assert.ok(!allRequestText(model).includes('TOP-SECRET-VALUE-42'), 'the secret reached the model');
     assert.equal(existsSync(path.join(ws.work, 'created.txt')), false, 'a file was written');
     assert.equal(outcome.claude?.permission_denials.length, 2, JSON.stringify(outcome.claude));
+    if (sandboxAvailable) assert.equal(outcome.claude?.confinement, 'confined by bubblewrap');
   });
 
   test('sandbox "auto" runs the task even where no sandbox is available', async () => {
@@ -296,7 +309,7 @@ describe('Claude Code executor with the real CLI', () => {
     const ws = workspace();
     let spawned = 0;
     const outcome = await runClaudeTask({
-      commandId: 'missing', task: 'x', workingDirectory: ws.work, contextFiles: [], timeoutMs: 10_000, outputLimitBytes: 4096,
+      commandId: 'missing', task: 'x', workingDirectory: ws.work, workingDirectoryId: identityOf(ws.work), confinement: await probeConfinement(), contextFiles: [], timeoutMs: 10_000, outputLimitBytes: 4096,
       executable: path.join(ws.base, 'no-such-claude'), config: claudeConfig('http://127.0.0.1:9'), dataDir: ws.dataDir,
       signal: new AbortController().signal, onProgress: () => undefined, onSpawn: () => spawned++,
     });

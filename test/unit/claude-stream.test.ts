@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { buildClaudeArgs } from '../../src/claude/claude-args.js';
+import { buildClaudeArgs, toolSet } from '../../src/claude/claude-args.js';
 import { sandboxSettings } from '../../src/claude/claude-executor.js';
 import { buildClaudeEnv } from '../../src/claude/claude-env.js';
 import { decideOutcome, type ClaudeRunFacts } from '../../src/claude/claude-outcome.js';
@@ -10,17 +10,24 @@ import { claudeConfigSchema } from '../../src/contracts/config.js';
 describe('claude argv', () => {
   test('the SPEC defaults, each as one argument, with an empty --setting-sources and no allow-list', () => {
     const args = buildClaudeArgs(claudeConfigSchema.parse({}), { workingDirectory: '/w', settingsFile: null });
-    assert.deepEqual(args.slice(0, 16), [
+    assert.deepEqual(args.slice(0, 18), [
       '-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'dontAsk',
-      '--max-turns', '30', '--setting-sources', '', '--strict-mcp-config', '--no-session-persistence', '--append-system-prompt', args[15]!,
+      '--max-turns', '30', '--setting-sources', '', '--strict-mcp-config', '--no-session-persistence',
+      '--tools', 'Read,Glob,Grep', '--append-system-prompt', args[17]!,
     ]);
-    assert.match(args[15]!, /working directory \/w/);
+    assert.match(args[17]!, /working directory \/w/);
     assert.equal(args.includes('--allowedTools'), false);
   });
-  test('optional flags appear when configured', () => {
+  test('optional flags appear when configured; a scoped rule adds its tool to the tool set', () => {
     const cfg = claudeConfigSchema.parse({ allowedTools: ['Edit(./**)'], model: 'm', maxBudgetUsd: 0.5 });
     const args = buildClaudeArgs(cfg, { workingDirectory: '/w', settingsFile: '/d/s.json' });
-    assert.deepEqual(args.slice(16), ['--allowedTools', 'Edit(./**)', '--model', 'm', '--max-budget-usd', '0.5', '--settings', '/d/s.json']);
+    assert.equal(args[args.indexOf('--tools') + 1], 'Read,Glob,Grep,Edit');
+    assert.deepEqual(args.slice(18), ['--allowedTools', 'Edit(./**)', '--model', 'm', '--max-budget-usd', '0.5', '--settings', '/d/s.json']);
+  });
+  test('the tool set: only what a rule names is added, once; worktree, cron, sub-agent and web tools never by default', () => {
+    assert.deepEqual(toolSet([]), ['Read', 'Glob', 'Grep']);
+    assert.deepEqual(toolSet(['Bash(git status:*)', 'Bash(git log:*)', 'Read(./**)', 'Write(./out/**)']), ['Read', 'Glob', 'Grep', 'Bash', 'Write']);
+    for (const never of ['EnterWorktree', 'Task', 'WebFetch', 'WebSearch', 'NotebookEdit', 'CronCreate']) assert.equal(toolSet([]).includes(never), false);
   });
 });
 
@@ -29,7 +36,8 @@ describe('claude sandbox settings', () => {
     assert.deepEqual(sandboxSettings('auto', 'linux'), {
       sandbox: { enabled: true, failIfUnavailable: false, autoAllowBashIfSandboxed: false, allowUnsandboxedCommands: false },
     });
-    assert.equal((sandboxSettings('required', 'darwin') as { sandbox: { failIfUnavailable: boolean } }).sandbox.failIfUnavailable, true);
+    assert.equal((sandboxSettings('required', 'darwin') as { sandbox: { failIfUnavailable: boolean } }).sandbox.failIfUnavailable, false);
+    assert.equal(sandboxSettings('auto', 'linux', { outerSandbox: true }), null, 'it cannot nest inside the agent\'s own confinement');
     assert.equal(sandboxSettings('off', 'linux'), null);
     assert.equal(sandboxSettings('required', 'win32'), null);
   });
@@ -42,10 +50,21 @@ describe('claude environment', () => {
       GURURMM_API_KEY: 'secret', AWS_SECRET_ACCESS_KEY: 's', NODE_OPTIONS: '--inspect',
     });
     assert.deepEqual(Object.keys(env).sort(), [
-      'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC', 'CLAUDE_CODE_MAX_RETRIES', 'CLAUDE_CONFIG_DIR',
-      'DISABLE_AUTOUPDATER', 'EXTRA', 'HOME', 'LANG', 'LC_ALL', 'PATH',
+      'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_DISABLE_GIT_INSTRUCTIONS', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
+      'CLAUDE_CODE_MAX_RETRIES', 'CLAUDE_CONFIG_DIR', 'DISABLE_AUTOUPDATER', 'EXTRA',
+      'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_KEY_1', 'GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_VALUE_0', 'GIT_CONFIG_VALUE_1',
+      'HOME', 'LANG', 'LC_ALL', 'PATH',
     ]);
     assert.equal(env.CLAUDE_CONFIG_DIR, '/data/claude');
+  });
+  test('git cannot run planted code: fsmonitor and hooks forced off, even against claude.env', () => {
+    const env = buildClaudeEnv({ env: { GIT_CONFIG_COUNT: '0', GIT_CONFIG_VALUE_0: 'touch /tmp/x' } }, '/data', {});
+    assert.equal(env.GIT_CONFIG_COUNT, '2');
+    assert.equal(env.GIT_CONFIG_KEY_0, 'core.fsmonitor');
+    assert.equal(env.GIT_CONFIG_VALUE_0, '');
+    assert.equal(env.GIT_CONFIG_KEY_1, 'core.hooksPath');
+    assert.equal(env.GIT_CONFIG_VALUE_1, '/dev/null');
+    assert.equal(env.CLAUDE_CODE_DISABLE_GIT_INSTRUCTIONS, '1');
   });
 });
 
