@@ -8,6 +8,7 @@ import path from 'node:path';
 import { resolveClaudeExecutable, runClaudeTask } from '../claude/claude-executor.js';
 import { chooseConfinement } from '../claude/claude-launch.js';
 import { probeConfinement, type Confinement } from '../confine/cli-sandbox.js';
+import { describeContainment } from '../confine/containment.js';
 import { Connection, type ConnectionOptions, type ConnectionState } from '../connection/connection.js';
 import type { AgentConfig } from '../contracts/config.js';
 import {
@@ -184,6 +185,8 @@ export class Agent extends TypedEmitter<AgentEvents> {
     ]);
     if ('error' in claudeExe) logger.warn('AI tasks unavailable', { problem: claudeExe.error });
     logConfinement(logger, opts.config.claude.sandbox, confinement);
+    const containment = describeContainment();
+    logger.info(`shell commands are kept together by: ${containment.mechanism}`, { detail: containment.detail });
     const agent = new Agent(opts, { state, ledger, outbox, history, events, elevated, claudeExe, confinement });
     await agent.#reportInterrupted();
     agent.#schedulePauseExpiry();

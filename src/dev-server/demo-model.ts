@@ -6,8 +6,7 @@ import type { Script } from '../../test/support/fake-anthropic.js';
 export const demoModelScript: Script = (req) => {
   const workDir = /working directory (.+?); do not/.exec(req.system)?.[1] ?? '.';
   const messages = Array.isArray(req.body.messages) ? (req.body.messages as unknown[]) : [];
-  const first = JSON.stringify(messages[0] ?? '');
-  const files = [...first.matchAll(/\\n- ([^\\"]+)/g)].map((m) => m[1]!);
+  const files = contextFilesOf(messages[0]);
   const readSoFar = messages.length > 1 ? Math.floor((messages.length - 1) / 2) : 0;
   const next = files[readSoFar];
   if (next) return { toolUse: { name: 'Read', input: { file_path: path.join(workDir, next) } } };
@@ -21,3 +20,25 @@ export const demoModelScript: Script = (req) => {
         : 'This is the offline demo model: give context files (--context FILE) and it reads them and reports ERROR lines.',
   };
 };
+
+/** The context files the agent listed in the task message (a JSON list after "read them first):"). */
+function contextFilesOf(message: unknown): string[] {
+  const texts: string[] = [];
+  const collect = (v: unknown): void => {
+    if (typeof v === 'string') texts.push(v);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+  };
+  collect(message);
+  for (const text of texts) {
+    const m = /read them first\): (\[.*\])\s*$/m.exec(text);
+    if (!m) continue;
+    try {
+      const list: unknown = JSON.parse(m[1]!);
+      if (Array.isArray(list)) return list.filter((f): f is string => typeof f === 'string');
+    } catch {
+      // not a list the agent wrote
+    }
+  }
+  return [];
+}

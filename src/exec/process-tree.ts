@@ -4,9 +4,14 @@
  * (programs start their own sessions, so a group kill alone is not enough) plus, on Linux, every
  * process still carrying the tree's environment marker (daemonised grandchildren re-parented to init).
  * On Windows, `taskkill /T /F` (a Job Object with kill-on-close would also catch break-away processes).
+ * With `containment` (shell commands, Linux) the command also starts in a per-command cgroup or PID
+ * namespace named after the marker (src/confine/containment.ts), which catches what the walk cannot:
+ * an `env -i setsid` grandchild re-parented to init. The walk stays as the second layer.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants, statSync } from 'node:fs';
+import { killContainer, launchContained, releaseContainer, type ShellContainment } from '../confine/containment.js';
 import { descendantsOf, pidsWithEnvMarker, readParentLinks } from './process-table.js';
 
 export const TREE_MARKER_ENV = 'GURURMM_TREE';
@@ -39,6 +44,8 @@ export interface SpawnTreeOptions {
   marker?: string;
   /** Windows: pass arguments as they are (cmd.exe /s /c "..." does its own parsing). */
   windowsVerbatimArguments?: boolean;
+  /** Linux: start inside a per-command container: `auto` = the mechanism probed for this process. Elsewhere ignored. */
+  containment?: 'auto' | ShellContainment;
   /** Open descriptors passed to the child as fds 3, 4, ... (e.g. a pinned working directory). */
   extraFds?: number[];
 }
@@ -46,7 +53,8 @@ export interface SpawnTreeOptions {
 /** Starts `file` with `args` (never through a shell) as the root of a killable tree. */
 export function spawnTree(file: string, args: readonly string[], options: SpawnTreeOptions): TreeProcess {
   const marker = options.marker ?? randomBytes(12).toString('hex');
-  const child = spawn(file, [...args], {
+  const plan = containedLaunch(file, args, options, marker);
+  const child = spawn(plan?.file ?? file, plan?.args ?? [...args], {
     cwd: options.cwd,
     env: { ...options.env, [TREE_MARKER_ENV]: marker },
     stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe', ...(options.extraFds ?? [])],
@@ -61,6 +69,7 @@ export function spawnTree(file: string, args: readonly string[], options: SpawnT
       if (settled) return;
       if (child.pid === undefined) {
         settled = true;
+        if (plan) releaseContainer(marker);
         resolve({ code: null, signal: null, error });
       }
     });
@@ -68,6 +77,7 @@ export function spawnTree(file: string, args: readonly string[], options: SpawnT
       const finish = (): void => {
         if (settled) return;
         settled = true;
+        if (plan && !killing) releaseContainer(marker);
         resolve({ code, signal });
       };
       const streams = [child.stdout, child.stderr].filter((s) => s && !s.closed);
@@ -99,13 +109,18 @@ export function spawnTree(file: string, args: readonly string[], options: SpawnT
   };
 }
 
-/** Kills the tree rooted at `pid` and everything carrying `marker`; safe to call for dead pids. */
+/**
+ * Kills the tree rooted at `pid` and everything carrying `marker`, and the container named after `marker`:
+ * the one this process made, or (with no `pid`, after an agent restart) one a previous run left.
+ * Safe to call for dead pids.
+ */
 export async function killProcessTree(pid: number | undefined, marker: string | null): Promise<void> {
   try {
     if (process.platform === 'win32') {
       if (pid !== undefined) await taskkill(pid);
       return;
     }
+    if (process.platform === 'linux' && marker) await killContainer(marker, pid === undefined);
     const frozen = new Set<number>();
     // Freeze in rounds until nothing new appears, so no process can fork a child we have not seen.
     for (let round = 0; round < 10; round++) {
@@ -122,6 +137,19 @@ export async function killProcessTree(pid: number | undefined, marker: string | 
   } catch {
     // never throw from a kill path
   }
+}
+
+/** The command line inside the container, or null to spawn `file` directly (no containment, or it failed). */
+function containedLaunch(file: string, args: readonly string[], options: SpawnTreeOptions, marker: string): { file: string; args: string[] } | null {
+  if (!options.containment || process.platform !== 'linux') return null;
+  try {
+    // A program or cwd that cannot be used is spawned directly, so the error stays the one spawn reports.
+    accessSync(file, constants.X_OK);
+    if (options.cwd && !statSync(options.cwd).isDirectory()) return null;
+  } catch {
+    return null;
+  }
+  return launchContained(marker, file, args, options.containment === 'auto' ? undefined : options.containment);
 }
 
 function collectTree(pid: number | undefined, marker: string | null): number[] {

@@ -59,6 +59,7 @@ export async function runShellCommand(req: ShellRunRequest): Promise<ExecutionOu
     ...(req.cwd ? { cwd: req.cwd } : {}),
     ...(req.treeMarker ? { marker: req.treeMarker } : {}),
     ...(interpreter.windowsVerbatim ? { windowsVerbatimArguments: true } : {}),
+    containment: 'auto',
   });
   tree.child.stdout?.on('data', (d: Buffer) => {
     stdout.write(d);

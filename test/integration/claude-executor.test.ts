@@ -2,67 +2,22 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { runClaudeTask, type ClaudeRunRequest } from '../../src/claude/claude-executor.js';
+import { runClaudeTask } from '../../src/claude/claude-executor.js';
 import { probeConfinement } from '../../src/confine/cli-sandbox.js';
 import { identityOf } from '../../src/confine/directory-pin.js';
-import type { ClaudeConfig } from '../../src/contracts/config.js';
 import type { StopRequest } from '../../src/exec/types.js';
 import { makeTempDir } from '../support/agent-process.js';
 import { CLAUDE_CLI, claudeConfig } from '../support/claude-cli.js';
+import {
+  allRequestText, NO_SUCH_TOOL, runWith as runWithIn, workspace as workspaceIn, type RunOptions, type RunResult, type Workspace,
+} from '../support/claude-run.js';
 import { scripted, startFakeAnthropic, type Script } from '../support/fake-anthropic.js';
 import { waitFor } from '../support/wait.js';
 
 const tmp = makeTempDir('claude-exec-');
 after(() => tmp.cleanup());
-let n = 0;
-
-/** A fresh base/work dir pair with a secret file next to (outside) the working dir. */
-function workspace(): { base: string; work: string; secret: string; dataDir: string } {
-  const base = path.join(tmp.dir, `ws${++n}`);
-  const work = path.join(base, 'share', 'logs');
-  mkdirSync(work, { recursive: true });
-  writeFileSync(path.join(work, 'sync.log'), 'line 1\nERROR disk full at 03:12\nline 3\n');
-  const secret = path.join(base, 'secret.txt');
-  writeFileSync(secret, 'TOP-SECRET-VALUE-42\n');
-  const dataDir = path.join(base, 'data');
-  mkdirSync(dataDir);
-  return { base, work, secret, dataDir };
-}
-
-async function runWith(script: Script, opts: { config?: Partial<ClaudeConfig>; task?: string; contextFiles?: string[]; timeoutMs?: number; signal?: AbortSignal; env?: Record<string, string> } = {}) {
-  const ws = workspace();
-  const model = await startFakeAnthropic(script);
-  const progress: { kind: string; data: string }[] = [];
-  let spawned = 0;
-  const req: ClaudeRunRequest = {
-    commandId: `cmd-${n}`,
-    task: opts.task ?? 'Check the sync log for errors',
-    workingDirectory: ws.work,
-    workingDirectoryId: identityOf(ws.work),
-    confinement: await probeConfinement(),
-    contextFiles: opts.contextFiles ?? [],
-    timeoutMs: opts.timeoutMs ?? 60_000,
-    outputLimitBytes: 1024 * 1024,
-    executable: CLAUDE_CLI,
-    config: claudeConfig(model.url, opts.config),
-    dataDir: ws.dataDir,
-    signal: opts.signal ?? new AbortController().signal,
-    onProgress: (kind, data) => progress.push({ kind, data }),
-    onSpawn: () => spawned++,
-  };
-  const started = Date.now();
-  try {
-    const outcome = await runClaudeTask(req);
-    return { outcome, progress, model, ws, spawned, elapsed: Date.now() - started };
-  } finally {
-    await model.close();
-  }
-}
-
-/** What the CLI answers when the model calls a tool it was not offered. */
-const NO_SUCH_TOOL = /No such tool available/;
-
-const allRequestText = (model: { requests: { body: unknown }[] }): string => model.requests.map((r) => JSON.stringify(r.body)).join('\n');
+const runWith = (script: Script, opts: RunOptions = {}): Promise<RunResult> => runWithIn(tmp.dir, script, opts);
+const workspace = (): Workspace => workspaceIn(tmp.dir);
 
 describe('Claude Code executor with the real CLI', () => {
   test('a basic task succeeds with the result text; the task reaches the model as one user message', async () => {
