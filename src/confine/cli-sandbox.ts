@@ -4,7 +4,7 @@
  * unconfined, which `claude.sandbox: required` refuses and `auto` allows with a warning.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, openSync, closeSync, readFileSync, readlinkSync, realpathSync, rmSync, constants } from 'node:fs';
+import { closeSync, constants, existsSync, lstatSync, mkdtempSync, openSync, readlinkSync, readSync, realpathSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClaudeConfig } from '../contracts/config.js';
@@ -117,7 +117,14 @@ function packageRootOf(file: string): string {
 function shebangInterpreter(file: string): string | null {
   let head: string;
   try {
-    head = readFileSync(file, { encoding: 'latin1' }).slice(0, 256);
+    // Only the first line matters; the CLI itself may be a binary of hundreds of MB.
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(256);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString('latin1');
+    } finally {
+      closeSync(fd);
+    }
   } catch {
     return null;
   }

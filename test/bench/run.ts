@@ -9,6 +9,7 @@ import path from 'node:path';
 import { buildClaudeArgs } from '../../src/claude/claude-args.js';
 import { buildClaudeEnv } from '../../src/claude/claude-env.js';
 import { taskMessage } from '../../src/claude/claude-executor.js';
+import { probeConfinement } from '../../src/confine/cli-sandbox.js';
 import { parseConfig } from '../../src/contracts/config.js';
 import { Agent } from '../../src/core/agent.js';
 import { silentLogger } from '../../src/core/logger.js';
@@ -84,6 +85,23 @@ async function main(): Promise<void> {
   }
   rows.push(['AI task, dispatch -> result', `${median(aiViaAgent).toFixed(0)} ms`, `${median(cliDirect).toFixed(0)} ms`, (median(aiViaAgent) / median(cliDirect)).toFixed(2)]);
   rows.push(['AI task, dispatch -> CLI spawn', `${median(toSpawn).toFixed(1)} ms`, '', '']);
+
+  // 2b. The same AI task confined by bubblewrap (claude.sandbox: required), against the unconfined agent above.
+  if ((await probeConfinement()).kind === 'bubblewrap') {
+    const confined = parseConfig({ ...config, claude: { ...config.claude, sandbox: 'required' } }).config;
+    const confinedAgent = await Agent.create({ config: confined, dataDir: path.join(dir, 'data-confined'), logger: silentLogger });
+    confinedAgent.start();
+    await server.waitForAgent(20_000, confinedAgent.agentId);
+    const boxed: number[] = [];
+    for (let i = 0; i < aiRuns; i++) {
+      const t0 = performance.now();
+      await server.waitForResult(server.dispatch(confinedAgent.agentId, { command_type: { claude_task: { task: 'hello' } }, command: '' }), 60_000);
+      boxed.push(performance.now() - t0);
+    }
+    await confinedAgent.stop();
+    rows.push(['AI task confined, dispatch -> result', `${median(boxed).toFixed(0)} ms`, `${median(cliDirect).toFixed(0)} ms`, (median(boxed) / median(cliDirect)).toFixed(2)]);
+    rows.push(['  confinement start-up cost (vs unconfined)', `+${(median(boxed) - median(aiViaAgent)).toFixed(0)} ms`, '', (median(boxed) / median(aiViaAgent)).toFixed(2)]);
+  }
 
   // 3. Output throughput: 50 MB through the agent (capped result), against discarding it directly.
   const big = 'head -c 52428800 /dev/zero | tr "\\0" x';

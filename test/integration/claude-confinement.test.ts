@@ -5,16 +5,21 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { probeConfinement } from '../../src/confine/cli-sandbox.js';
 import { findExecutable } from '../../src/exec/find-executable.js';
 import { makeTempDir } from '../support/agent-process.js';
 import { allRequestText, API_KEY, NO_SUCH_TOOL, runWith, SECRET, workDirOf, workspace, type RunResult } from '../support/claude-run.js';
 import type { Script } from '../support/fake-anthropic.js';
+import { pidsWithArgv, uniqueSleepSeconds } from '../support/proc-find.js';
 import { waitFor } from '../support/wait.js';
 
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CHILD = path.join(ROOT, 'test/support/confined-task-child.ts');
+const NOBODY = 65534;
 const tmp = makeTempDir('claude-confine-');
 after(() => tmp.cleanup());
 const confined = (await probeConfinement()).kind === 'bubblewrap';
@@ -119,6 +124,38 @@ describe('AI-task confinement with the real CLI', () => {
     for (let i = 1; i <= names.length; i++) assert.match(r.model.requests[i]!.lastUserText, NO_SUCH_TOOL);
   });
 
+  test('as an unprivileged user (nobody): confined in a user namespace, nothing outside is readable, nothing outlives the task', async (t) => {
+    if (process.getuid?.() !== 0 || !reachableByOthers(ROOT)) {
+      t.skip('needs root to start a process as nobody, and a project directory others can reach');
+      return;
+    }
+    chmodSync(tmp.dir, 0o755);
+    const home = path.join(tmp.dir, 'nobody');
+    mkdirSync(home);
+    chownSync(home, NOBODY, NOBODY);
+    const seconds = uniqueSleepSeconds();
+    const out = execFileSync(process.execPath, ['--import', 'tsx', CHILD, home, String(seconds)], {
+      cwd: ROOT, uid: NOBODY, gid: NOBODY, env: { ...process.env, HOME: home }, encoding: 'utf8', timeout: 90_000,
+    });
+    const report = JSON.parse(out.trim().split('\n').at(-1)!) as {
+      uid: number; confinement: { kind: string; reason?: string }; outcome: { exit_code: number; stderr: string; claude?: { confinement?: string } };
+      leaked: boolean; firstResult: string; survivors: number[];
+    };
+    t.diagnostic(`nobody: ${JSON.stringify(report.confinement)}; first command saw: ${report.firstResult.slice(0, 300)}`);
+    assert.equal(report.uid, NOBODY);
+    if (report.confinement.kind !== 'bubblewrap') {
+      t.skip(`bubblewrap cannot confine an unprivileged user here: ${report.confinement.reason}`);
+      return;
+    }
+    assert.equal(report.outcome.exit_code, 0, report.outcome.stderr);
+    assert.equal(report.outcome.claude?.confinement, 'confined by bubblewrap');
+    assert.equal(report.leaked, false, 'the secret or the apiKey reached the model');
+    assert.match(report.firstResult, /No such file or directory/);
+    assert.match(report.firstResult, /uid=65534/);
+    assert.deepEqual(report.survivors, []);
+    assert.deepEqual(pidsWithArgv(['sleep', String(seconds)]), [], 'the escapee outlived the task');
+  });
+
   test('a process started with env -i setsid by an allowed Bash command does not outlive the task', { skip: !confined && 'bubblewrap cannot confine here' }, async () => {
     const controller = new AbortController();
     const stopWhenSeen = setInterval(() => {
@@ -138,6 +175,14 @@ describe('AI-task confinement with the real CLI', () => {
     await waitFor(() => escapees('sleep 4323').length === 0, 5000, `escaped: ${escapees('sleep 4323').join(',')}`);
   });
 });
+
+/** Whether an unprivileged user can reach `dir` (every parent directory searchable by others). */
+function reachableByOthers(dir: string): boolean {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if ((statSync(d).mode & 0o001) === 0) return false;
+    if (path.dirname(d) === d) return true;
+  }
+}
 
 /** A repository whose config, hooks and attributes each try to run code that leaves a file in `markers`. */
 function plantGitRepo(dir: string, markers: string): void {
