@@ -41,6 +41,15 @@ export function newTaskRecord(cmd: CommandPayload, receivedAt: number): TaskReco
   };
 }
 
+/** A record for a malformed command that carried an id (it never ran; the record says why). */
+export function invalidCommandRecord(id: string, receivedAt: number): TaskRecord {
+  const iso = new Date(receivedAt).toISOString();
+  return {
+    id, kind: 'shell', summary: '(invalid command)', requested_by: null, working_directory: null, received_at: iso,
+    started_at: null, finished_at: null, status: 'running', exit_code: null, duration_ms: null, reason: null, stdout: '', stderr: '', decisions: [],
+  };
+}
+
 /** The record once a command has ended with `outcome`. */
 export function finishTaskRecord(record: TaskRecord, outcome: ExecutionOutcome, finishedAt: number): TaskRecord {
   return {

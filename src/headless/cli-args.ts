@@ -15,7 +15,7 @@ Runs the GuruRMM agent without a desktop (no Electron).
 
   --config FILE       policy file (default: /etc/gururmm/agent.json, %ProgramData%\\GuruRMM\\agent.json,
                       /Library/Application Support/GuruRMM/agent.json)
-  --data-dir DIR      where the agent keeps its id, pause state, rate window, history and outbox
+  --data-dir DIR      where the agent keeps its id, pause state, rate window and command log
                       (default: the config's dataDir, else the per-user state folder)
   --console-port N    reserved for the local console on 127.0.0.1:N (0 = any free port); the console
                       comes with the tray window, this build accepts the flag and runs without it
