@@ -118,7 +118,8 @@ function shortPath(p: string): string {
 
 function contentText(c: unknown): string {
   if (typeof c === 'string') return c;
-  if (Array.isArray(c)) return c.map((x) => (typeof x === 'object' && x && 'text' in x ? String((x as { text: unknown }).text) : '')).join(' ');
+  // Only string text: String() on an object whose toString is not a function throws.
+  if (Array.isArray(c)) return c.map((x: unknown) => (typeof x === 'object' && x !== null && typeof (x as { text?: unknown }).text === 'string' ? (x as { text: string }).text : '')).join(' ');
   return '';
 }
 

@@ -73,6 +73,8 @@ export const configSchema = z
     claude: claudeConfigSchema.default(() => claudeConfigSchema.parse({})),
   })
   .superRefine((cfg, ctx) => {
+    // zod runs this even when serverUrl failed its own check; that failure is already reported.
+    if (typeof cfg.serverUrl !== 'string' || !URL.canParse(cfg.serverUrl)) return;
     const url = new URL(cfg.serverUrl);
     if (url.protocol === 'ws:' && !cfg.allowInsecure && !isLoopbackHost(url.hostname)) {
       ctx.addIssue({

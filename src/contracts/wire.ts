@@ -13,7 +13,8 @@ export const envelopeSchema = z.object({
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-export const commandIdSchema = z.string().trim().min(1, 'command id is empty').max(200, 'command id is longer than 200 characters');
+/** Ids are compared byte for byte: `" job "` and `job` are two commands, so nothing here trims or normalises. */
+export const commandIdSchema = z.string().min(1, 'command id is empty').max(200, 'command id is longer than 200 characters');
 
 // ---- server -> agent ----
 
@@ -62,6 +63,11 @@ export const inboundPayloadSchemas = {
   history_request: historyRequestPayloadSchema,
 } as const;
 export type InboundType = keyof typeof inboundPayloadSchemas;
+
+/** Own keys only: a `type` such as "constructor" or "__proto__" must not find an inherited member. */
+export function isInboundType(type: string): type is InboundType {
+  return Object.hasOwn(inboundPayloadSchemas, type);
+}
 /** A validated inbound frame; `raw` is the payload as received (signature checks need the unstripped fields). */
 export type InboundMessage = {
   [K in InboundType]: { type: K; payload: z.infer<(typeof inboundPayloadSchemas)[K]>; raw?: Record<string, unknown> };
@@ -184,6 +190,12 @@ export function describeZodError(error: z.ZodError): string {
 }
 
 /**
+ * Deepest nesting accepted in a frame. Real frames nest five levels; the signature check and
+ * JSON.stringify recurse, and a few thousand levels exhaust their stack.
+ */
+export const MAX_FRAME_DEPTH = 64;
+
+/**
  * Parses one text frame from the server. Never throws: anything malformed comes back as
  * `ok: false` with the reason and, where one can be recognised, the command id to answer.
  */
@@ -194,21 +206,36 @@ export function parseInboundFrame(text: string): ParsedFrame {
   } catch {
     return { ok: false, error: 'frame is not valid JSON', commandId: null, type: null };
   }
+  if (nestedDeeperThan(raw, MAX_FRAME_DEPTH)) {
+    const command = (raw as { type?: unknown }).type === 'command';
+    return { ok: false, error: `frame is nested more than ${MAX_FRAME_DEPTH} levels deep`, commandId: command ? recogniseCommandId(raw) : null, type: command ? 'command' : null };
+  }
   const env = envelopeSchema.safeParse(raw);
   if (!env.success) {
     return { ok: false, error: `frame is not {type, payload}: ${describeZodError(env.error)}`, commandId: recogniseCommandId(raw), type: null };
   }
   const { type, payload } = env.data;
-  if (!(type in inboundPayloadSchemas)) {
+  if (!isInboundType(type)) {
     return { ok: false, error: `unknown frame type "${type}"`, commandId: null, type, unknownType: true };
   }
-  const schema = inboundPayloadSchemas[type as InboundType];
-  const parsed = schema.safeParse(payload);
+  const parsed = inboundPayloadSchemas[type].safeParse(payload);
   if (!parsed.success) {
     const commandId = type === 'command' ? recogniseCommandId(raw) : null;
     return { ok: false, error: `invalid ${type} frame: ${describeZodError(parsed.error)}`, commandId, type };
   }
   return { ok: true, message: { type, payload: parsed.data, raw: payload } as InboundMessage };
+}
+
+/** Walks the value without recursion, so the depth check itself cannot exhaust the stack. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 function recogniseCommandId(raw: unknown): string | null {

@@ -1,57 +1,59 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
+import { describeEvent, parseClaudeLine } from '../../src/claude/claude-stream.js';
+import { ConfigError, parseConfig } from '../../src/contracts/config.js';
 import { parseInboundFrame } from '../../src/contracts/wire.js';
+import { deepNest, obj, PROTO_NAMES, seededRandom, toText, withProtoKeys } from '../support/fuzz-input.js';
+import { checkClaudeLine, checkConfig, checkFrame } from '../support/fuzz-targets.js';
+import { runFuzz } from '../support/fuzz-run.js';
 
-/** A small seeded generator, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-    return seed / 0x7fffffff;
-  };
-}
+const SEED = Number(process.env.FUZZ_SEED ?? 20261124);
+const CASES = 6000;
 
-function randomValue(r: () => number, depth = 0): unknown {
-  const pick = Math.floor(r() * (depth > 3 ? 6 : 8));
-  switch (pick) {
-    case 0: return null;
-    case 1: return r() < 0.5;
-    case 2: return Math.floor(r() * 2e9) - 1e9;
-    case 3: return r() * 1e6;
-    case 4: return ['', 'shell', 'command', 'claude_task', '💥', '\u0000', 'x'.repeat(Math.floor(r() * 300))][Math.floor(r() * 7)];
-    case 5: return ['auth_ok', 'command', 'cancel', 'result_ack', 'history_request', 'auth_error'][Math.floor(r() * 6)];
-    case 6: return Array.from({ length: Math.floor(r() * 4) }, () => randomValue(r, depth + 1));
-    default: {
-      const keys = ['type', 'payload', 'id', 'command_type', 'command', 'claude_task', 'task', 'timeout_seconds', 'limit', 'command_id', '__proto__', 'constructor'];
-      const o: Record<string, unknown> = {};
-      for (let i = Math.floor(r() * 5); i > 0; i--) o[keys[Math.floor(r() * keys.length)]!] = randomValue(r, depth + 1);
-      return o;
+describe('fuzz: frame parser, config loader, Claude CLI line parser', () => {
+  test(`${CASES} seeded cases never throw, never hang and give a valid value or a clean error (seed ${SEED})`, (t) => {
+    const report = runFuzz({ seed: SEED, cases: CASES });
+    t.diagnostic(`seed ${SEED}: ${report.cases} cases, slowest #${report.slowest.index} (${report.slowest.target}) ${report.slowest.ms.toFixed(1)} ms; replay one with: npm run fuzz -- --seed ${SEED} --from <index> --cases 1`);
+    assert.deepEqual(report.failures.slice(0, 5), []);
+  });
+
+  test('every Object.prototype name, as the type or as a key at every level, is handled', () => {
+    const r = seededRandom(SEED);
+    const frames = [
+      obj({ type: 'command', payload: obj({ id: 'p', command_type: obj({ claude_task: obj({ task: 't', context_files: ['a'] }) }), command: '' }) }),
+      obj({ type: 'command', payload: obj({ id: 'p', command_type: 'shell', command: 'echo x' }) }),
+      obj({ type: 'cancel', payload: obj({ command_id: 'p' }) }),
+      obj({ type: 'history_request', payload: obj({ limit: 5 }) }),
+    ];
+    for (const name of PROTO_NAMES) {
+      assert.equal(checkFrame(JSON.stringify({ type: name, payload: {} })), null, name);
+      for (const f of frames) assert.equal(checkFrame(toText(withProtoKeys(r, f, [name]))), null, name);
+      assert.equal(checkConfig(`{"serverUrl":"wss://x.example","apiKey":"k","${name}":1,"claude":{"${name}":{"${name}":1}}}`), null, name);
+      assert.equal(checkClaudeLine(`{"type":"user","message":{"content":[{"type":"tool_result","is_error":true,"content":[{"text":{"${name}":1}}]}]}}`), null, name);
     }
-  }
-}
+  });
 
-test('no frame the server can send makes the parser throw (20,000 random frames)', () => {
-  const r = rng(20261124);
-  let accepted = 0;
-  for (let i = 0; i < 20_000; i++) {
-    const v = randomValue(r);
-    let text = JSON.stringify(v) ?? 'undefined';
-    if (r() < 0.1) text = text.slice(0, Math.floor(r() * text.length)); // torn frames
-    const parsed = parseInboundFrame(text);
-    if (parsed.ok) accepted++;
-    else assert.equal(typeof parsed.error, 'string');
-  }
-  assert.ok(accepted < 20_000);
-});
+  test('a tool result whose text is an object with a non-function toString is described, not thrown', () => {
+    const event = parseClaudeLine('{"type":"user","message":{"content":[{"type":"tool_result","is_error":true,"content":[{"text":{"toString":1}},{"text":"no such file"}]}]}}');
+    assert.ok(event);
+    assert.deepEqual(describeEvent(event), [{ kind: 'tool_result', data: 'denied: no such file' }]);
+  });
 
-test('every frame type is recognised with a valid payload', () => {
-  const id = 'c-1';
-  const frames = [
-    { type: 'auth_ok', payload: { agent_id: 'a' } },
-    { type: 'auth_error', payload: { message: 'no' } },
-    { type: 'command', payload: { id, command_type: 'python', command: 'print(1)' } },
-    { type: 'cancel', payload: { command_id: id } },
-    { type: 'result_ack', payload: { command_id: id } },
-    { type: 'history_request', payload: { limit: 5 } },
-  ];
-  for (const f of frames) assert.equal(parseInboundFrame(JSON.stringify(f)).ok, true, f.type);
+  test('a serverUrl that is not a URL is a ConfigError naming the field, not a TypeError', () => {
+    for (const serverUrl of ['rmm.example.com/agent', 'ws://', 'wss://[::1', 42]) {
+      assert.throws(() => parseConfig({ serverUrl, apiKey: 'k' }), (err) => err instanceof ConfigError && /serverUrl/.test(err.message), String(serverUrl));
+    }
+  });
+
+  test('10,000 levels of nesting and a 3 MB string come back as clean results', () => {
+    for (const kind of ['array', 'object'] as const) {
+      const deep = toText(deepNest(10_000, 1, kind));
+      assert.equal(parseInboundFrame(deep).ok, false);
+      assert.equal(checkFrame(`{"type":"cancel","payload":{"command_id":"c","x":${deep}}}`), null);
+      assert.equal(checkConfig(`{"serverUrl":"wss://x.example","apiKey":"k","claude":${deep}}`), null);
+      assert.equal(checkClaudeLine(`{"type":"assistant","message":{"content":[{"type":"tool_use","name":"X","input":${deep}}]}}`), null);
+    }
+    const big = parseInboundFrame(JSON.stringify({ type: 'command', payload: { id: 'big', command_type: 'shell', command: 'x'.repeat(3 << 20) } }));
+    assert.ok(big.ok);
+  });
 });

@@ -69,6 +69,36 @@ describe('parseInboundFrame', () => {
   });
 });
 
+describe('hostile frames', () => {
+  test('a type named after an Object.prototype member is an unknown type, not a crash', () => {
+    for (const type of Object.getOwnPropertyNames(Object.prototype)) {
+      const parsed = parseInboundFrame(JSON.stringify({ type, payload: { id, command_type: 'shell', command: 'echo x' } }));
+      assert.deepEqual(parsed, { ok: false, error: `unknown frame type "${type}"`, commandId: null, type, unknownType: true });
+    }
+  });
+
+  test('command ids are kept exactly: " job " is not "job"; an empty id is refused', () => {
+    const parsed = parseInboundFrame(JSON.stringify({ type: 'command', payload: { id: ' job ', command_type: 'shell', command: 'echo x' } }));
+    assert.ok(parsed.ok && parsed.message.type === 'command');
+    assert.equal(parsed.message.payload.id, ' job ');
+    for (const type of ['cancel', 'result_ack']) {
+      const other = parseInboundFrame(JSON.stringify({ type, payload: { command_id: '\tjob\n' } }));
+      assert.ok(other.ok && (other.message.type === 'cancel' || other.message.type === 'result_ack'));
+      assert.equal(other.message.payload.command_id, '\tjob\n');
+    }
+    const empty = parseInboundFrame(JSON.stringify({ type: 'command', payload: { id: '', command_type: 'shell', command: 'echo x' } }));
+    assert.equal(empty.ok, false);
+    assert.equal(empty.ok ? null : empty.commandId, null);
+    assert.match(empty.ok ? '' : empty.error, /id: command id is empty/);
+  });
+
+  test('a frame nested 10,000 levels deep is refused cleanly, answering its id', () => {
+    const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
+    const parsed = parseInboundFrame(`{"type":"command","payload":{"id":"deep","command_type":"shell","command":"x","extra":${deep}}}`);
+    assert.deepEqual(parsed, { ok: false, error: 'frame is nested more than 64 levels deep', commandId: 'deep', type: 'command' });
+  });
+});
+
 describe('command_result schema', () => {
   test('keeps the historical five fields first and requires a known status', () => {
     const ok = commandResultPayloadSchema.safeParse({
