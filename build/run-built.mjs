@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = path.join(root, 'dist', '.build-stamp');
-const SOURCES = ['src', 'electron', 'test/support', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
+const SOURCES = ['src', 'electron', 'renderer', 'test/support', 'tsconfig.json', 'tsconfig.build.json', 'package.json'];
 
 function newestMtime(p) {
   const st = statSync(p, { throwIfNoEntry: false });
@@ -27,6 +27,8 @@ if (SOURCES.some((s) => newestMtime(path.join(root, s)) > built)) {
   const started = Date.now();
   const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  const renderer = spawnSync(process.execPath, [path.join(root, 'build', 'build-renderer.mjs')], { stdio: 'inherit' });
+  if (renderer.status !== 0) process.exit(renderer.status ?? 1);
   writeFileSync(stamp, `${new Date(started).toISOString()}\n`);
 }
 const [entry, ...args] = process.argv.slice(2);

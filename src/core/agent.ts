@@ -25,7 +25,7 @@ import { LocalEventLog } from './local-event-log.js';
 import type { Logger } from './logger.js';
 import { loadPersistentState, type PersistentState } from './persistent-state.js';
 import { RateBudget } from './rate-budget.js';
-import type { AgentSnapshot } from './snapshot.js';
+import { matchesFilter, summarize, type AgentSnapshot, type HistoryFilter } from './snapshot.js';
 import { StatusReporter } from './status-reporter.js';
 import { TypedEmitter } from './typed-emitter.js';
 
@@ -231,16 +231,24 @@ export class Agent extends TypedEmitter<AgentEvents> {
       approvalRequired: this.config.approvalRequired,
       userMayQuit: this.config.userMayQuit,
       claude: this.#claudeView(),
-      running: flights.filter((f) => f.record.status === 'running').map((f) => ({ record: { ...f.record }, tail: f.tail })),
+      warnings: [...this.#parts.store.warnings],
+      running: flights.filter((f) => f.record.status === 'running').map((f) => ({ record: summarize(f.record), tail: f.tail })),
       awaitingApproval: flights.flatMap((f) => (f.approval ? [f.approval] : [])),
-      recent: this.#parts.store.recent(RECENT_SHOWN),
+      recent: this.#parts.store.recent(RECENT_SHOWN).map(summarize),
       localEvents: this.#parts.events.recent(20),
     };
   }
 
-  /** Most recent task records, newest first (the same the window and `history` frames show). */
-  history(limit: number): TaskRecord[] {
-    return this.#parts.store.recent(limit);
+  /** Most recent task records, newest first (the same the window and `history` frames show), optionally filtered. */
+  history(limit: number, filter: HistoryFilter = 'all'): TaskRecord[] {
+    if (filter === 'all') return this.#parts.store.recent(limit);
+    return this.#parts.store.recent(1000).filter((r) => matchesFilter(r, filter)).slice(0, limit);
+  }
+
+  /** The output of a finished task (kept up to 32 KiB per stream), or null for an unknown or running one. */
+  taskOutput(commandId: string): { stdout: string; stderr: string } | null {
+    const r = this.#parts.store.record(commandId);
+    return r && r.finished_at ? { stdout: r.stdout, stderr: r.stderr } : null;
   }
 
   #claudeView(): AgentSnapshot['claude'] {
