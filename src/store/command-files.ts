@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { commandResultPayloadSchema, taskRecordSchema, type TaskRecord } from '../contracts/wire.js';
+import { commandResultPayloadSchema, taskRecordSchema, type CommandResultPayload, type TaskRecord } from '../contracts/wire.js';
 import type { Logger } from '../core/logger.js';
 import { commandEventSchema, type CommandEvent } from './command-events.js';
 
@@ -18,6 +18,8 @@ export interface CommandFiles {
   logBytes: number;
   mirrorBytes: number;
   warnings: string[];
+  /** The history mirror held no readable record (missing, empty or unreadable). */
+  mirrorEmpty: boolean;
   /** The previous version's files were read: the log should be rewritten in the current form. */
   legacy: boolean;
 }
@@ -77,14 +79,16 @@ export function readCommandFiles(dataDir: string, logger: Logger): CommandFiles 
   if (log.torn) warnings.push(`The command log ${logFile} ended in a torn line (an interrupted write); it was cut off.`);
   if (badLog) warnings.push(`The command log ${logFile} had ${badLog} unreadable line(s); they were skipped.`);
   if (badMirror) warnings.push(`The history file ${mirrorFile} had ${badMirror} unreadable line(s); they were skipped.`);
-  if (events.length === 0 && mirrored.length > 0 && !log.unreadable) {
+  const finishedIds = new Set(mirrored.filter((r) => r.status !== 'running' && r.status !== 'awaiting_approval').map((r) => r.id));
+  if (events.length === 0 && finishedIds.size > 0 && !log.unreadable) {
+    const what = log.missing ? 'missing' : log.lines.length > 0 || log.torn ? 'without a readable event' : 'empty';
     warnings.push(
-      `The command log ${logFile} is ${log.missing ? 'missing' : 'empty'} although ${mirrorFile} knows ${mirrored.length} finished command(s): ` +
+      `The command log ${logFile} is ${what} although ${mirrorFile} knows ${finishedIds.size} finished command(s): ` +
         'those ids are answered from their records and never run again.',
     );
   }
   if (mirror.unreadable) warnings.push(`The history file ${mirrorFile} cannot be read (${mirror.unreadable}).`);
-  return { events, mirrored, logBytes: log.validBytes, mirrorBytes: mirror.validBytes, warnings, legacy };
+  return { events, mirrored, logBytes: log.validBytes, mirrorBytes: mirror.validBytes, warnings, mirrorEmpty: mirrored.length === 0, legacy };
 }
 
 function parseEvent(line: string): { event: CommandEvent; legacy: boolean } | null {
@@ -112,23 +116,39 @@ function parseJson<T>(line: string, schema: z.ZodType<T>): T | null {
   }
 }
 
-/** Results the previous version kept in `outbox/`: still owed to the server. */
+const legacyOutboxFileSchema = z.object({ queued_at: z.number().optional(), result: commandResultPayloadSchema });
+
+/** Results the previous version kept in `outbox/`: still owed to the server, oldest first as it sent them. */
 function legacyOutbox(dataDir: string, mirrored: TaskRecord[], logger: Logger): CommandEvent[] {
   const dir = path.join(dataDir, 'outbox');
   if (!existsSync(dir)) return [];
-  const out: CommandEvent[] = [];
+  const owed: z.infer<typeof legacyOutboxFileSchema>[] = [];
   try {
     for (const name of readdirSync(dir).filter((n) => n.endsWith('.json'))) {
-      const raw = parseJson(readFileSync(path.join(dir, name), 'utf8'), z.object({ result: commandResultPayloadSchema }));
-      if (!raw) continue;
-      const id = raw.result.command_id;
-      const record = mirrored.find((r) => r.id === id) ?? placeholderRecord(id, Date.now());
-      out.push({ e: 'finish', id, at: Date.now(), record, result: raw.result });
+      const raw = parseJson(readFileSync(path.join(dir, name), 'utf8'), legacyOutboxFileSchema);
+      if (raw) owed.push(raw);
     }
   } catch (err) {
     logger.warn('could not read the previous version\'s outbox', { dir, error: String(err) });
   }
-  return out;
+  owed.sort((a, b) => (a.queued_at ?? 0) - (b.queued_at ?? 0));
+  const now = Date.now();
+  return owed.map(({ result }) => {
+    const id = result.command_id;
+    // The previous history appended a running record, then the finished one: the last finished one counts.
+    const record = mirrored.filter((r) => r.id === id && r.status !== 'running' && r.status !== 'awaiting_approval').at(-1) ?? recordFromResult(result, now);
+    return { e: 'finish', id, at: now, record, result };
+  });
+}
+
+/** A finished record for a result the previous version still owed but kept no finished record of. */
+function recordFromResult(result: CommandResultPayload, at: number): TaskRecord {
+  const iso = new Date(at).toISOString();
+  return {
+    ...placeholderRecord(result.command_id, at),
+    finished_at: iso, status: result.status, exit_code: result.exit_code, duration_ms: result.duration_ms,
+    reason: result.reason, stdout: result.stdout, stderr: result.stderr, ...(result.claude ? { claude: result.claude } : {}),
+  };
 }
 
 /** A record for an id the previous version knew only by state. */

@@ -14,7 +14,7 @@ import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import { writeFileAtomic } from './atomic-file.js';
 import type { CommandEvent } from './command-events.js';
-import { readCommandFiles } from './command-files.js';
+import { readCommandFiles, type CommandFiles } from './command-files.js';
 import { CommandViews } from './command-views.js';
 import { LogWriter } from './log-writer.js';
 
@@ -35,6 +35,10 @@ export class CommandStore {
   #unfinishedAtLoad: TaskRecord[] = [];
   #warnings: string[] = [];
   #legacy = false;
+  /** The log lost events the history mirror still knew: rewrite it, so losing the mirror later loses nothing. */
+  #logLacks = false;
+  /** The mirror lacks finished records the log knows: rewrite it, so losing the log later loses nothing. */
+  #mirrorLacks = false;
 
   constructor(dataDir: string, clock: Clock, logger: Logger) {
     this.#dataDir = dataDir;
@@ -46,10 +50,12 @@ export class CommandStore {
   load(): void {
     const files = readCommandFiles(this.#dataDir, this.#logger);
     for (const ev of files.events) this.#views.apply(ev);
-    for (const record of files.mirrored) this.#views.adoptRecord(record);
+    const adopted: string[] = [];
+    for (const record of files.mirrored) if (this.#views.adoptRecord(record)) adopted.push(record.id);
     this.#views.sortByArrival();
     this.#legacy = files.legacy;
     this.#views.forgetBefore(this.#clock.now() - RETENTION_MS);
+    this.#compareFiles(files, adopted);
     this.#log = new LogWriter(path.join(this.#dataDir, LOG_FILE), files.logBytes);
     this.#mirror = new LogWriter(path.join(this.#dataDir, HISTORY_FILE), files.mirrorBytes);
     this.#lines = files.events.length;
@@ -59,13 +65,21 @@ export class CommandStore {
     for (const w of files.warnings) this.#logger.warn(w);
   }
 
-  /** Rewrites a previous version's files (a ledger of states, an outbox directory) into the log, once. */
+  /**
+   * Rewrites what load() found in an older or damaged form, once: a previous version's files (a ledger
+   * of states, an outbox directory) into the log; a log that lost what the history mirror still knew;
+   * a mirror that lacks finished records. Either file then again knows every id on its own.
+   */
   async migrate(): Promise<void> {
-    if (!this.#legacy) return;
-    if (!(await this.#compact())) return;
-    rmSync(path.join(this.#dataDir, 'outbox'), { recursive: true, force: true });
-    this.#legacy = false;
-    this.#logger.info('moved the previous version\'s command ledger and outbox into the command log');
+    if ((this.#legacy || this.#logLacks) && (await this.#compact())) {
+      if (this.#legacy) {
+        rmSync(path.join(this.#dataDir, 'outbox'), { recursive: true, force: true });
+        this.#logger.info('moved the previous version\'s command ledger and outbox into the command log');
+      } else this.#logger.info('wrote the command log again from what could be read of it and of the history file');
+      this.#legacy = false;
+      this.#logLacks = false;
+    }
+    if (this.#mirrorLacks && (await this.#compactMirror())) this.#mirrorLacks = false;
   }
 
   /** What the store could not read at start-up, in words (for the log and the UI). */
@@ -140,6 +154,32 @@ export class CommandStore {
     if (this.#mirrorLines > KEEP_RECORDS * 2) await this.#compactMirror();
   }
 
+  /**
+   * Which file lacks what the other knows, each to be written again by migrate(); a loss is a warning.
+   * `adopted` are the ids whose end only the history mirror knew.
+   */
+  #compareFiles(files: CommandFiles, adopted: string[]): void {
+    // Ids the log had forgotten by design (past the retention) are forgotten again by now; the rest it lost
+    // (a previous version's ledger forgot ids its history still showed: not a loss).
+    const lost = adopted.filter((id) => this.#views.state(id) !== undefined);
+    this.#logLacks = lost.length > 0;
+    if (lost.length > 0 && files.events.length > 0 && !files.legacy) {
+      files.warnings.push(
+        `The command log ${path.join(this.#dataDir, LOG_FILE)} lacked the end of ${lost.length} finished command(s) that ` +
+          `${path.join(this.#dataDir, HISTORY_FILE)} knows: those ids are answered from their records and never run again.`,
+      );
+    }
+    const mirroredIds = new Set(files.mirrored.map((r) => r.id));
+    const unmirrored = this.#views.recent(KEEP_RECORDS).filter((r) => r.status !== 'running' && r.status !== 'awaiting_approval' && !mirroredIds.has(r.id));
+    this.#mirrorLacks = unmirrored.length > 0;
+    if (files.mirrorEmpty && unmirrored.length > 0) {
+      files.warnings.push(
+        `The history file ${path.join(this.#dataDir, HISTORY_FILE)} is missing or empty although the command log knows ` +
+          `${unmirrored.length} finished command(s); it is written again from the log.`,
+      );
+    }
+  }
+
   /** Rewrites the log with one event per live id: records kept, results unacknowledged, ids remembered. */
   async #compact(): Promise<boolean> {
     let done = false;
@@ -160,7 +200,8 @@ export class CommandStore {
     return done;
   }
 
-  async #compactMirror(): Promise<void> {
+  async #compactMirror(): Promise<boolean> {
+    let done = false;
     await this.#mirror.exclusive(async () => {
       const records = this.#views.recent(KEEP_RECORDS).reverse();
       const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
@@ -171,7 +212,9 @@ export class CommandStore {
         return null;
       }
       this.#mirrorLines = records.length;
+      done = true;
       return Buffer.byteLength(text);
     });
+    return done;
   }
 }

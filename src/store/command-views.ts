@@ -47,11 +47,21 @@ export class CommandViews {
     }
   }
 
-  /** A record known only from the history mirror: finished and acknowledged as far as anyone can tell. */
-  adoptRecord(record: TaskRecord): void {
-    if (this.#entries.has(record.id) || record.status === 'running' || record.status === 'awaiting_approval') return;
-    const at = Date.parse(record.finished_at ?? record.received_at) || 0;
-    this.#setRecord(record.id, { state: 'finished', at, record, result: null, finishSeq: 0 });
+  /**
+   * A finished record from the history mirror, which is written only after the finish is in the log. The
+   * log's own finished record wins. Otherwise the mirror fills in what the log lacks: a record for an id
+   * it keeps only as `seen`, or the end of a command whose finish the log lost (a running entry there
+   * would be reported interrupted: a second, different result). Such a command counts as acknowledged,
+   * as far as anyone can tell. Returns whether the log did not know the id as finished.
+   */
+  adoptRecord(record: TaskRecord): boolean {
+    if (record.status === 'running' || record.status === 'awaiting_approval') return false;
+    const entry = this.#entries.get(record.id);
+    if (entry?.state === 'finished' && entry.record) return false;
+    const knewFinished = entry?.state === 'finished';
+    const at = entry?.at ?? (Date.parse(record.finished_at ?? record.received_at) || 0);
+    this.#setRecord(record.id, { state: 'finished', at, record, result: entry?.result ?? null, finishSeq: entry?.finishSeq ?? 0 });
+    return !knewFinished;
   }
 
   /** Forgets finished ids older than `cutoff` (keeping any unacknowledged result and the newest records). */
@@ -100,15 +110,20 @@ export class CommandViews {
     return this.#entries.size;
   }
 
-  /** One event per live id: what a compacted log holds. */
+  /**
+   * What a compacted log holds: one event per live id in order of arrival (so the history keeps its order
+   * when arrival times tie), then the unacknowledged results again in the order they finished (so they
+   * are re-sent oldest first).
+   */
   snapshotEvents(now: number): CommandEvent[] {
     const out: CommandEvent[] = [];
     for (const [id, e] of this.#entries) {
       if (!e.record) out.push({ e: 'seen', id, at: e.at });
       else if (e.state === 'running') out.push({ e: 'start', id, at: e.at, record: e.record });
+      else out.push({ e: 'finish', id, at: e.at || now, record: e.record, result: null });
     }
-    const finished = [...this.#entries].filter(([, e]) => e.record && e.state === 'finished').sort(([, a], [, b]) => a.finishSeq - b.finishSeq);
-    for (const [id, e] of finished) out.push({ e: 'finish', id, at: e.at || now, record: e.record!, result: e.result });
+    const owed = [...this.#entries].filter(([, e]) => e.record && e.result).sort(([, a], [, b]) => a.finishSeq - b.finishSeq);
+    for (const [id, e] of owed) out.push({ e: 'finish', id, at: e.at || now, record: e.record!, result: e.result });
     return out;
   }
 

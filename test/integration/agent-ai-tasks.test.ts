@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseConfig } from '../../src/contracts/config.js';
@@ -239,18 +239,6 @@ describe('AI tasks through the agent', () => {
       assert.equal(r.status, 'interrupted');
     } finally {
       slowMs = 0;
-      await agent.stop();
-    }
-  });
-
-  test('a result is still sent when the disk refuses to store it', async () => {
-    const { agent, id, dataDir } = await startAgent();
-    try {
-      rmSync(path.join(dataDir, 'outbox'), { recursive: true, force: true });
-      writeFileSync(path.join(dataDir, 'outbox'), 'not a directory'); // every outbox write now fails, even for root
-      const r = await server.waitForResult(server.dispatch(id, { command_type: 'shell', command: 'echo delivered anyway' }));
-      assert.equal(r.stdout, 'delivered anyway\n');
-    } finally {
       await agent.stop();
     }
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { startDevServer, type DevServer } from '../../src/dev-server/dev-server.js';
@@ -34,7 +34,7 @@ describe('agent runs shell commands from the server', () => {
     assert.equal(r.reason, null);
     assert.ok(r.duration_ms >= 0);
     assert.ok(server.command(id)!.progress.some((p) => p.kind === 'stdout' && p.data.includes('hi')));
-    await waitFor(() => readOutboxSize() === 0, 5000, 'acknowledged result leaves the outbox');
+    await waitFor(() => ackLogged(id), 5000, 'the acknowledgement is in the command log');
   });
 
   test("the process's own exit code passes through", async () => {
@@ -139,10 +139,9 @@ describe('agent runs shell commands from the server', () => {
   });
 });
 
-function readOutboxSize(): number {
-  try {
-    return readdirSync(path.join(agent.dataDir, 'outbox')).filter((f) => f.endsWith('.json')).length;
-  } catch {
-    return 0;
-  }
+/** Whether the command log holds the server's acknowledgement of `commandId`'s result. */
+function ackLogged(commandId: string): boolean {
+  return readFileSync(path.join(agent.dataDir, 'commands.jsonl'), 'utf8')
+    .split('\n')
+    .some((line) => line.includes('"e":"ack"') && (JSON.parse(line) as { id?: string }).id === commandId);
 }

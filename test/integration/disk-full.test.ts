@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { after, test, type TestContext } from 'node:test';
 import { z } from 'zod';
 import { silentLogger } from '../../src/core/logger.js';
-import { CommandLedger } from '../../src/store/command-ledger.js';
+import type { CommandResultPayload, TaskRecord } from '../../src/contracts/wire.js';
+import { CommandStore } from '../../src/store/command-store.js';
 import { Journal } from '../../src/store/journal.js';
 import { makeTempDir } from '../support/agent-process.js';
 import { fillUp, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
@@ -17,7 +18,7 @@ after(() => {
   for (const m of mounts) m.unmount();
   tmp.cleanup();
 });
-const LIMIT_WRITER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../support/journal-limit-writer.ts');
+const SUPPORT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../support');
 
 /** A fresh small tmpfs, or null once the test has been skipped with the reason. */
 function smallDisk(t: TestContext, sizeBytes: number): Tmpfs | null {
@@ -43,14 +44,25 @@ function recordOfLine(n: number, bytes: number): Rec {
 /** The file's lines; asserts that each is a whole JSON record and the file ends on a line boundary. */
 function wholeLines(file: string): unknown[] {
   const text = readFileSync(file, 'utf8');
-  assert.ok(text.endsWith('\n'), 'the journal ends on a line boundary');
+  assert.ok(text.endsWith('\n'), 'the file ends on a line boundary');
   return text.slice(0, -1).split('\n').map((line) => JSON.parse(line) as unknown);
 }
+
+function running(id: string): TaskRecord {
+  const iso = new Date(clock.now()).toISOString();
+  return {
+    id, kind: 'shell', summary: `echo ${id}`, requested_by: null, working_directory: null, received_at: iso, started_at: iso,
+    finished_at: null, status: 'running', exit_code: null, duration_ms: null, reason: null, stdout: '', stderr: '', decisions: [],
+  };
+}
+const finished = (id: string): TaskRecord => ({ ...running(id), status: 'succeeded', exit_code: 0, duration_ms: 1, stdout: id, finished_at: running(id).started_at });
+const resultFor = (id: string): CommandResultPayload => ({ command_id: id, exit_code: 0, stdout: id, stderr: '', duration_ms: 1, status: 'succeeded', reason: null });
+const ids = (records: { id: string }[]): string[] => records.map((r) => r.id);
 
 function assertLoudFailure(err: unknown, file: string): void {
   assert.ok(err instanceof Error);
   assert.match(err.message, /not stored/);
-  assert.ok(err.message.includes(file), 'the error names the journal');
+  assert.ok(err.message.includes(file), 'the error names the file');
   assert.equal((err.cause as NodeJS.ErrnoException | undefined)?.code, 'ENOSPC');
 }
 
@@ -63,60 +75,63 @@ function hasPrlimit(): boolean {
   }
 }
 
-test('disk full: every acknowledged ledger record survives a restart, failures are loud, no id is forgotten', async (t) => {
+test('disk full: every start and finish that resolved survives a restart, failures are loud, no stored id is forgotten', async (t) => {
   const disk = smallDisk(t, 64 * 1024);
   if (!disk) return;
-  const file = path.join(disk.dir, 'ledger.jsonl');
+  const file = path.join(disk.dir, 'commands.jsonl');
   const filler = path.join(disk.dir, 'filler');
-  const ledger = new CommandLedger(file, clock, silentLogger);
-  ledger.load();
-  const acked: string[] = [];
+  const store = new CommandStore(disk.dir, clock, silentLogger);
+  store.load();
+  const stored: string[] = [];
   for (let i = 0; i < 5; i++) {
-    await ledger.markRunning(`before-${i}`);
-    acked.push(`before-${i}`);
+    await store.start(running(`before-${i}`));
+    stored.push(`before-${i}`);
   }
-  await ledger.markFinished('before-0');
-  let appends = 6;
+  await store.finish(finished('before-0'), resultFor('before-0'));
   fillUp(filler);
 
-  // The journal may still grow into space its file already holds; then a line is cut off mid-write.
+  // The log may still grow into space its file already holds; then a write is cut short.
   const failed: string[] = [];
-  let tornTailSeen = false;
   for (let i = 0; failed.length < 3 && i < 10_000; i++) {
     const id = `cmd-${i}-${'x'.repeat(40)}`;
+    const sizeBefore = statSync(file).size;
     try {
-      await ledger.markRunning(id);
-      acked.push(id);
-      appends++;
+      await store.start(running(id));
+      stored.push(id);
     } catch (err) {
       assertLoudFailure(err, file);
       failed.push(id);
-      if (!readFileSync(file, 'utf8').endsWith('\n')) tornTailSeen = true;
+      assert.equal(statSync(file).size, sizeBefore, 'nothing of a refused line stays in the file');
     }
   }
-  assert.equal(failed.length, 3, 'appends fail once the disk is full');
-  assert.ok(acked.length > 5, 'some appends landed in the space left');
-  assert.ok(tornTailSeen, 'a line was torn by a short write');
-  for (const id of failed) assert.equal(ledger.state(id), 'running', 'this process still will not run a refused id again');
+  assert.equal(failed.length, 3, 'starts fail once the disk is full');
+  assert.ok(stored.length > 5, 'some starts landed in the space left');
+  for (const id of failed) assert.equal(store.state(id), undefined, 'a start that was not stored is not half-known');
+  const held = stored[1]!;
+  await assert.rejects(store.finish(finished(held), resultFor(held)), (err) => (assertLoudFailure(err, file), true));
+  assert.equal(store.state(held), 'running', 'a finish that was not stored leaves the command running');
+  assert.deepEqual(store.pending().map((r) => r.command_id), ['before-0']);
 
-  // A restart while the disk is still full, with a torn tail on disk.
-  const whileFull = new CommandLedger(file, clock, silentLogger);
+  // A restart while the disk is still full.
+  const whileFull = new CommandStore(disk.dir, clock, silentLogger);
   whileFull.load();
-  for (const id of acked) assert.equal(whileFull.state(id), id === 'before-0' ? 'finished' : 'running', id);
-  for (const id of failed) assert.equal(whileFull.state(id), undefined, 'a refused record is not half-stored');
-  assert.deepEqual(whileFull.unfinished().sort(), acked.filter((id) => id !== 'before-0').sort());
+  assert.deepEqual(whileFull.warnings.filter((w) => w.includes(file)), [], 'nothing in the command log is unreadable');
+  for (const id of stored) assert.equal(whileFull.state(id), id === 'before-0' ? 'finished' : 'running', id);
+  for (const id of failed) assert.equal(whileFull.state(id), undefined, 'a refused start is not half-stored');
+  assert.deepEqual(ids(whileFull.unfinishedAtLoad()).sort(), stored.filter((id) => id !== 'before-0').sort());
 
   unlinkSync(filler);
-  await ledger.markRunning('after-free');
-  await ledger.markFinished(acked[1]!);
-  appends += 2;
-  assert.equal(wholeLines(file).length, appends, 'the torn tail was cut, not buried mid-file');
+  await store.start(running('after-free'));
+  await store.finish(finished(held), resultFor(held));
+  await store.close();
+  assert.equal(wholeLines(file).length, stored.length + 3, 'every stored event, each a whole line');
 
-  const restarted = new CommandLedger(file, clock, silentLogger);
+  const restarted = new CommandStore(disk.dir, clock, silentLogger);
   restarted.load();
-  const running = [...acked.filter((id) => id !== 'before-0' && id !== acked[1]), 'after-free'];
-  assert.deepEqual(restarted.unfinished().sort(), running.sort(), 'every id marked running is reported as interrupted');
-  assert.equal(restarted.state(acked[1]!), 'finished');
+  const stillRunning = [...stored.filter((id) => id !== 'before-0' && id !== held), 'after-free'];
+  assert.deepEqual(ids(restarted.unfinishedAtLoad()).sort(), stillRunning.sort(), 'every id whose start was stored is reported as interrupted');
+  assert.equal(restarted.state(held), 'finished');
+  assert.deepEqual(restarted.pending(), [resultFor('before-0'), resultFor(held)]);
 });
 
 test('a short write is not acknowledged, and the half line is cut before the next append, in and across processes', async (t) => {
@@ -173,6 +188,21 @@ test('compaction on a full disk keeps the journal and its view, and appends go o
   assert.equal(journal.lineCount, 21);
 });
 
+/** Runs a writer script from test/support on `file` under a 4,000-byte file-size limit; returns its lines. */
+async function writeUnderLimit(script: string, file: string): Promise<string[]> {
+  const child = spawn('prlimit', ['--fsize=4000', process.execPath, '--import', import.meta.resolve('tsx'), path.join(SUPPORT, script), file], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    timeout: 60_000,
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, out);
+  return out.trim().split('\n');
+}
+const okNumbers = (lines: string[]): number[] => lines.filter((l) => l.startsWith('ok ')).map((l) => Number(l.slice(3)));
+const upTo = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
 test('a file-size limit cuts a line short (no root needed): acknowledged records survive, the torn one does not', async (t) => {
   if (process.platform !== 'linux' || !hasPrlimit()) {
     t.skip('needs Linux and prlimit(1) to run a writer under RLIMIT_FSIZE');
@@ -180,17 +210,9 @@ test('a file-size limit cuts a line short (no root needed): acknowledged records
   }
   const file = path.join(tmp.dir, 'limited.jsonl');
   // 4000 bytes hold 13 whole 300-byte lines; the 14th is cut after 100 bytes, then refused (EFBIG).
-  const child = spawn('prlimit', ['--fsize=4000', process.execPath, '--import', import.meta.resolve('tsx'), LIMIT_WRITER, file], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 60_000,
-  });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise((resolve) => child.on('exit', resolve));
-  assert.equal(code, 0);
-  const lines = out.trim().split('\n');
-  const acked = lines.filter((l) => l.startsWith('ok ')).map((l) => Number(l.slice(3)));
-  assert.deepEqual(acked, Array.from({ length: 13 }, (_, n) => n));
+  const lines = await writeUnderLimit('journal-limit-writer.ts', file);
+  const acked = okNumbers(lines);
+  assert.deepEqual(acked, upTo(13));
   assert.match(lines.at(-1)!, /^fail could not append to journal .*limited\.jsonl; the record was not stored: EFBIG/);
   assert.equal(statSync(file).size, 4000, 'part of the refused line reached the file');
 
@@ -198,4 +220,22 @@ test('a file-size limit cuts a line short (no root needed): acknowledged records
   assert.deepEqual(reopened.readAll().map((r) => r.n), acked);
   await reopened.append({ n: 99, pad: '' });
   assert.deepEqual((wholeLines(file) as Rec[]).map((r) => r.n), [...acked, 99]);
+});
+
+test('the command log writer continues a short write, and cuts a refused batch back at once (file-size limit)', async (t) => {
+  if (process.platform !== 'linux' || !hasPrlimit()) {
+    t.skip('needs Linux and prlimit(1) to run a writer under RLIMIT_FSIZE');
+    return;
+  }
+  const file = path.join(tmp.dir, 'limited-log.jsonl');
+  const lines = await writeUnderLimit('log-limit-writer.ts', file);
+  // The burst of 6,000 bytes is one batch: 4,000 of them are written, the rest refused; all 20 are refused and cut.
+  assert.equal(lines[0], 'burst 0 stored, 20 refused');
+  assert.equal(lines[1], 'size 0', 'the refused batch was cut back to the last whole line');
+  assert.deepEqual(okNumbers(lines).slice(0, 13), upTo(13));
+  const fail = lines.find((l) => l.startsWith('fail '));
+  assert.match(fail ?? '', /^fail could not append to .*limited-log\.jsonl; the records were not stored: EFBIG/);
+  assert.equal(lines[lines.indexOf(fail!) + 1], 'size 3900', 'the torn 14th line was cut at once');
+  assert.equal(lines.at(-1), 'ok 99', 'appends go on after the failure');
+  assert.deepEqual((wholeLines(file) as { n: number }[]).map((r) => r.n), [...upTo(13), 99]);
 });
