@@ -27,8 +27,10 @@ if (SOURCES.some((s) => newestMtime(path.join(root, s)) > built)) {
   const started = Date.now();
   const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-  const renderer = spawnSync(process.execPath, [path.join(root, 'build', 'build-renderer.mjs')], { stdio: 'inherit' });
-  if (renderer.status !== 0) process.exit(renderer.status ?? 1);
+  for (const script of ['build-renderer.mjs', 'build-preload.mjs']) {
+    const step = spawnSync(process.execPath, [path.join(root, 'build', script)], { stdio: 'inherit' });
+    if (step.status !== 0) process.exit(step.status ?? 1);
+  }
   writeFileSync(stamp, `${new Date(started).toISOString()}\n`);
 }
 const [entry, ...args] = process.argv.slice(2);

@@ -67,6 +67,8 @@ export const configSchema = z
     approvalRequired: z.boolean().default(false),
     approvalTimeoutSeconds: z.number().positive().default(120),
     userMayQuit: z.boolean().default(true),
+    /** Tray app: force start at login on (true) or off (false); unset leaves it to the user. */
+    startAtLogin: z.boolean().optional(),
     maxTimeoutSeconds: z.number().positive().default(86_400),
     outputLimitBytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
     commandSigningPublicKey: z.string().min(1).optional(),

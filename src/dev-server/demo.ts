@@ -1,7 +1,8 @@
 /**
- * `npm run demo`: a local dev RMM server + the agent + (without ANTHROPIC_API_KEY) an offline model for
- * AI tasks, all on 127.0.0.1. Dispatches `echo hi`, shows the result, and prints how to dispatch more.
- * `--once` also runs one AI task and exits (0 when both succeeded).
+ * `npm run demo`: a local dev RMM server + the agent with its console (the window, in a browser) + (without
+ * ANTHROPIC_API_KEY) an offline model for AI tasks, all on 127.0.0.1. Dispatches `echo hi`, shows the
+ * result, and prints the console URL and how to dispatch more. `--approval` makes every AI task wait for
+ * Allow in the window. `--once` also runs one AI task and exits (0 when both succeeded).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +19,7 @@ const root = process.cwd();
 const demoDir = path.join(root, '.demo');
 const workspace = path.join(demoDir, 'workspace');
 const once = process.argv.includes('--once');
+const approval = process.argv.includes('--approval');
 
 async function startServer(apiKey: string): Promise<DevServer> {
   try {
@@ -66,6 +68,7 @@ async function main(): Promise<number> {
         version: 1,
         serverUrl: server.agentUrl,
         apiKey,
+        approvalRequired: approval,
         claude: {
           baseDirectory: workspace,
           executable: process.env.CLAUDE_EXECUTABLE ?? path.join(root, 'node_modules', '.bin', 'claude'),
@@ -81,11 +84,16 @@ async function main(): Promise<number> {
   // The agent entry next to this file: dist/…/main.js when built, src/…/main.ts under a TypeScript loader.
   const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
   const agentEntry = fileURLToPath(new URL(`../headless/main${ext}`, import.meta.url));
-  const agent = spawn(process.execPath, [...process.execArgv, agentEntry, '--config', configPath, '--data-dir', path.join(demoDir, 'data')], {
+  const agent = spawn(process.execPath, [...process.execArgv, agentEntry, '--config', configPath, '--data-dir', path.join(demoDir, 'data'), '--console-port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  let consoleUrl: string | null = null;
   const relay = (d: Buffer): void => {
-    for (const line of d.toString().split('\n')) if (line.trim()) console.log(`[agent] ${line}`);
+    for (const line of d.toString().split('\n')) {
+      if (!line.trim()) continue;
+      consoleUrl ??= /^console: (http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)$/.exec(line.trim())?.[1] ?? null;
+      console.log(`[agent] ${line}`);
+    }
   };
   agent.stdout.on('data', relay);
   agent.stderr.on('data', relay);
@@ -127,6 +135,11 @@ async function main(): Promise<number> {
     }
     console.log(`
 The demo is running: dev RMM server ${server.agentUrl}, agent ${agent_id}${model ? ', offline model for AI tasks' : ', AI tasks use ANTHROPIC_API_KEY'}.
+
+Open the agent's window (what the person at the workstation sees) in your browser:
+
+  ${consoleUrl ?? '(the console did not start; see the [agent] lines above)'}
+${approval ? '\nEvery AI task waits for Allow or Deny in that window.\n' : '\n(Run `npm run demo -- --approval` to have AI tasks wait for Allow in the window.)\n'}
 In another terminal, in this directory:
 
   npm run dispatch -- shell "echo hi"
