@@ -4,8 +4,9 @@
  * the bridge contract before the window sees it; the link reconnects with backoff when it drops.
  */
 import { z } from 'zod';
-import { agentSnapshotSchema, consoleMessageSchema, taskOutputSchema, type BridgeCall, type BridgeEvent, type BridgeMethod } from '../src/contracts/bridge.js';
-import { taskRecordSchema } from '../src/contracts/wire.js';
+import {
+  agentSnapshotSchema, consoleMessageSchema, recordSummarySchema, taskOutputSchema, type BridgeCall, type BridgeEvent, type BridgeMethod,
+} from '../src/contracts/bridge.js';
 import type { AgentBridge } from '../src/console/bridge-handlers.js';
 import type { LinkState } from './view-state.js';
 
@@ -23,7 +24,7 @@ const RESULTS: { [M in BridgeMethod]: z.ZodType<ResultOf<M>> } = {
   stopAll: z.number().int(),
   approve: z.boolean(),
   deny: z.boolean(),
-  getHistory: z.array(taskRecordSchema),
+  getHistory: z.array(recordSummarySchema),
   getTaskOutput: taskOutputSchema,
 };
 

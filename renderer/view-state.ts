@@ -46,7 +46,7 @@ export class ViewStore {
     const running = new Set(snapshot.running.map((r) => r.record.id));
     for (const id of this.state.tails.keys()) if (!running.has(id)) this.state.tails.delete(id);
     for (const r of snapshot.running) {
-      if (!this.state.tails.has(r.record.id) && r.tail) this.state.tails.set(r.record.id, { kind: null, text: r.tail });
+      if (!this.state.tails.has(r.record.id) && r.tail) this.state.tails.set(r.record.id, { kind: r.tailKind, text: r.tail });
     }
     this.#schedule();
   }

@@ -12,12 +12,13 @@ import type { ViewState } from '../view-state.js';
 type Budget = AgentSnapshot['claude']['budget'];
 
 /** The budget in one sentence. */
-export function budgetLine(b: Budget): string {
+export function budgetLine(b: Budget, freesAt: string | null = null): string {
   if (b.limit <= 0) return 'AI tasks are turned off here: the limit is 0 per hour.';
   const left = Math.max(0, b.limit - b.used);
   const span = b.window_seconds === 3600 ? 'this hour' : `in ${durationText(b.window_seconds * 1000)}`;
   const head = left === 0 ? `No AI tasks left ${span}` : `${left} of ${b.limit} AI tasks left ${span}`;
-  return b.next_slot_at ? `${head} — next slot frees at ${clockTime(b.next_slot_at)}` : head;
+  const next = b.next_slot_at ?? freesAt;
+  return next ? `${head} — next slot frees at ${clockTime(next)}` : head;
 }
 
 export function createBudgetPanel(): Panel {
@@ -51,7 +52,7 @@ export function createBudgetPanel(): Panel {
       show(warnings, s.warnings.length > 0);
     }
     const { budget, concurrency: c, problem, confinement: conf, available } = s.claude;
-    setText(line, budgetLine(budget));
+    setText(line, budgetLine(budget, s.claude.nextSlotFreesAt));
     const left = budget.limit > 0 ? Math.max(0, budget.limit - budget.used) / budget.limit : 0;
     const width = `${Math.round(left * 100)}%`;
     if (fill.style.width !== width) fill.style.width = width;

@@ -4,7 +4,7 @@
  * history, again whenever the recent list changes.
  */
 import type { HistoryFilter } from '../../src/contracts/bridge.js';
-import type { TaskRecord } from '../../src/contracts/wire.js';
+import type { RecordSummary } from '../../src/contracts/bridge.js';
 import { h, setAttr, setText, show } from '../dom.js';
 import { KeyedList } from '../keyed-list.js';
 import type { Panel, PanelContext } from '../panel.js';
@@ -92,8 +92,6 @@ export function createRecentPanel(ctx: PanelContext): Panel {
   return { el, render };
 }
 
-function toView(r: TaskRecord): RecordView {
-  const { stdout, stderr, ...rest } = r;
-  const size = (t: string): number => new TextEncoder().encode(t).length;
-  return { ...rest, stdout_bytes: size(stdout), stderr_bytes: size(stderr) };
+function toView(r: RecordSummary): RecordView {
+  return r;
 }

@@ -5,6 +5,7 @@
  */
 import { bridgeCallSchema, type BridgeCall, type BridgeEvent, type BridgeMethod, type TaskOutput } from '../contracts/bridge.js';
 import type { Agent } from '../core/agent.js';
+import { summarize } from '../core/snapshot.js';
 
 type CallOf<M extends BridgeMethod> = Extract<BridgeCall, { method: M }>;
 
@@ -24,7 +25,8 @@ export function createBridgeHandlers(agent: Agent) {
     stopAll: () => agent.stopAll(),
     approve: (c: CallOf<'approve'>) => agent.approve(c.commandId),
     deny: (c: CallOf<'deny'>) => agent.deny(c.commandId),
-    getHistory: (c: CallOf<'getHistory'>) => agent.history(c.limit, c.filter),
+    // Summaries: the output of each record is fetched on its own when the user opens it.
+    getHistory: (c: CallOf<'getHistory'>) => agent.history(c.limit, c.filter).map(summarize),
     getTaskOutput: (c: CallOf<'getTaskOutput'>): TaskOutput => agent.taskOutput(c.commandId),
   } satisfies { [M in BridgeMethod]: (call: CallOf<M>) => unknown };
 }

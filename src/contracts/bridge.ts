@@ -46,11 +46,13 @@ export const agentSnapshotSchema = z.object({
     /** How AI tasks are confined here; `warning` is set when they run unconfined (claude.sandbox auto). */
     confinement: z.object({ confined: z.boolean(), detail: z.string(), warning: z.string().nullable() }),
     budget: agentStatusPayloadSchema.shape.rate_limit,
+    /** When the oldest AI-task start leaves the window (a slot frees), while any is used; null when none is. */
+    nextSlotFreesAt: z.string().nullable(),
     concurrency: agentStatusPayloadSchema.shape.concurrency,
   }),
   /** What the agent could not read at start-up and how it failed safe (shown as a warning). */
   warnings: z.array(z.string()),
-  running: z.array(z.object({ record: recordSummarySchema, tail: z.string() })),
+  running: z.array(z.object({ record: recordSummarySchema, tail: z.string(), tailKind: progressKindSchema.nullable() })),
   awaitingApproval: z.array(approvalViewSchema),
   recent: z.array(recordSummarySchema),
   localEvents: z.array(localEventSchema),

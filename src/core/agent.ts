@@ -125,7 +125,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
       elevated: parts.elevated,
       claudeExe: parts.claudeExe,
       confinement: parts.confinement,
-      markerSalt: () => this.agentId,
+      markerSalt: () => parts.state.markerSalt,
     });
   }
 
@@ -136,7 +136,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
   static async create(opts: AgentOptions): Promise<Agent> {
     const { dataDir, logger, config } = opts;
     ensurePrivateDir(dataDir);
-    const state = await loadPersistentState(dataDir, logger);
+    const state = await loadPersistentState(dataDir, logger, { aiTasksPerHour: config.claude.maxTasksPerHour, ...(opts.clock ? { clock: opts.clock } : {}) });
     const store = new CommandStore(dataDir, opts.clock ?? systemClock, logger);
     store.load();
     await store.migrate();
@@ -231,8 +231,8 @@ export class Agent extends TypedEmitter<AgentEvents> {
       approvalRequired: this.config.approvalRequired,
       userMayQuit: this.config.userMayQuit,
       claude: this.#claudeView(),
-      warnings: [...this.#parts.store.warnings],
-      running: flights.filter((f) => f.record.status === 'running').map((f) => ({ record: summarize(f.record), tail: f.tail })),
+      warnings: [...this.#parts.state.stateWarnings, ...this.#parts.store.warnings],
+      running: flights.filter((f) => f.record.status === 'running').map((f) => ({ record: summarize(f.record), tail: f.tail, tailKind: f.tailKind })),
       awaitingApproval: flights.flatMap((f) => (f.approval ? [f.approval] : [])),
       recent: this.#parts.store.recent(RECENT_SHOWN).map(summarize),
       localEvents: this.#parts.events.recent(20),
@@ -268,6 +268,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
         warning: choice.kind === 'none' ? choice.warning : null,
       },
       budget: this.#budget.status(),
+      nextSlotFreesAt: this.#budget.nextSlotFreesAt(),
       concurrency: { limit: this.config.claude.maxConcurrent, running: claudeRunningCount(this.#ctx.inFlight) },
     };
   }

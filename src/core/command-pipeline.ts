@@ -76,6 +76,7 @@ export class CommandPipeline {
       isClaude: typeof cmd.command_type === 'object',
       approval: null,
       tail: '',
+      tailKind: null,
     };
     ctx.inFlight.set(id, flight);
     try {
@@ -208,7 +209,10 @@ export class CommandPipeline {
       return await fn((kind: ProgressKind, data: string) => {
         coalescer.push(kind, data);
         const line = lastLine(data);
-        if (line) flight.tail = line.length > MAX_TAIL_CHARS ? `${line.slice(0, MAX_TAIL_CHARS)}…` : line;
+        if (line) {
+          flight.tail = line.length > MAX_TAIL_CHARS ? `${line.slice(0, MAX_TAIL_CHARS)}…` : line;
+          flight.tailKind = kind;
+        }
         ctx.emit('progress', { commandId, kind, data });
       });
     } finally {

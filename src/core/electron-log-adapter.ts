@@ -19,3 +19,26 @@ export function adaptElectronLog(log: LogFunctions): Logger {
     error: (m, meta) => log.error(...fmt(m, meta)),
   };
 }
+
+/** The parts of electron-log's file transport that decide where the log goes. */
+interface FileTransportSettings {
+  resolvePathFn: (...args: never[]) => string;
+  maxSize: number;
+  setAppName(name: string): void;
+}
+
+/**
+ * Sends electron-log's file log to `file` whatever the working directory. Left alone, electron-log names
+ * the app from the nearest package.json (found from the working directory when run as ESM) and, with none,
+ * as under a service started from `/`, writes no file and prints a stack on every call. Call before any log call.
+ */
+export function pinLogFile(log: { transports: { file: FileTransportSettings } }, file: string, maxBytes: number, app: { name: string; version: string }): void {
+  const transport = log.transports.file;
+  transport.resolvePathFn = () => file;
+  transport.maxSize = maxBytes;
+  transport.setAppName(app.name);
+  // The version is read from that package.json too, on the first write: handing electron-log the app's
+  // own name and version (an undocumented field, hence the guard) stops the search altogether.
+  const api = (log as { dependencies?: { externalApi?: { appPackageJson?: unknown } } }).dependencies?.externalApi;
+  if (api && typeof api === 'object') api.appPackageJson = { name: app.name, version: app.version };
+}

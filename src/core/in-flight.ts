@@ -1,5 +1,5 @@
 /** A command the agent is working on: from arrival to its result. */
-import type { TaskRecord } from '../contracts/wire.js';
+import type { ProgressKind, TaskRecord } from '../contracts/wire.js';
 import type { ApprovalView } from './snapshot.js';
 
 export interface InFlight {
@@ -7,8 +7,9 @@ export interface InFlight {
   controller: AbortController;
   isClaude: boolean;
   approval: ApprovalView | null;
-  /** The latest progress line, for the window's live view. */
+  /** The latest progress line, for the window's live view, and what kind of progress it was. */
   tail: string;
+  tailKind: ProgressKind | null;
 }
 
 /** AI tasks whose CLI has started and not yet ended (what the concurrency limit counts). */

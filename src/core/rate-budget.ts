@@ -42,6 +42,12 @@ export class RateBudget {
     return this.#limiter.starts()[0];
   }
 
+  /** When the oldest start in the window leaves it (ISO), or null when no slot is used. */
+  nextSlotFreesAt(): string | null {
+    const oldest = this.oldestStart();
+    return oldest ? new Date(oldest.at + RATE_WINDOW_MS).toISOString() : null;
+  }
+
   persist(): Promise<void> {
     return this.#state.rate.set({ starts: this.#limiter.starts() });
   }

@@ -2,17 +2,53 @@
  * The headless host: runs the agent core in a plain Node process (no Electron), for machines without
  * a desktop, for tests and for benchmarks. Exit codes: 0 clean stop, 1 start-up failure, 2 usage/config error.
  */
+import { accessSync, constants, existsSync } from 'node:fs';
 import path from 'node:path';
 import log from 'electron-log/node.js';
 import { ConfigError, loadConfigFile } from '../contracts/config.js';
 import { Agent } from '../core/agent.js';
-import { adaptElectronLog } from '../core/electron-log-adapter.js';
+import { adaptElectronLog, pinLogFile } from '../core/electron-log-adapter.js';
 import { AGENT_VERSION } from '../core/host-info.js';
 import { dataPlacementProblem, defaultConfigPath, defaultDataDir } from '../core/paths.js';
+import { IdentityLostError } from '../core/persistent-state.js';
+import { startHeadlessConsole } from '../console/headless-console.js';
+import type { ConsoleServer } from '../console/console-server.js';
 import { ensurePrivateDir } from '../store/atomic-file.js';
 import { HEADLESS_USAGE, parseHeadlessArgs, UsageError } from './cli-args.js';
 
 const LOG_MAX_BYTES = 5 * 1024 * 1024;
+const NOT_STARTED = 'The agent did not start.';
+
+/** Errors that mean the data directory (or a file in it) cannot be used as it is, not that the agent is broken. */
+const FILE_ACCESS_CODES = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'EIO', 'ENOTDIR', 'EISDIR', 'ENOENT', 'ELOOP']);
+
+/** The sentence for a file-system error on the data directory, or null when `err` is something else. */
+function dataDirProblem(err: unknown, dataDir: string): string | null {
+  const e = err as NodeJS.ErrnoException;
+  if (!(err instanceof Error) || typeof e.code !== 'string' || !FILE_ACCESS_CODES.has(e.code)) return null;
+  if (e.path !== undefined && path.relative(dataDir, e.path).startsWith('..')) return null;
+  return (
+    `The data directory ${dataDir} cannot be used (${e.message}). Give the account the agent runs as ` +
+    `permission to read and write it, free some space if the disk is full, or choose another with --data-dir.`
+  );
+}
+
+/** Creates the data and log directories and checks that they can be read and written, before anything is logged. */
+function prepareDataDir(dataDir: string): string | null {
+  const logs = path.join(dataDir, 'logs');
+  try {
+    ensurePrivateDir(dataDir);
+    ensurePrivateDir(logs);
+    for (const dir of [dataDir, logs]) accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+    const logFile = path.join(logs, 'agent.log');
+    if (existsSync(logFile)) accessSync(logFile, constants.W_OK);
+  } catch (err) {
+    const problem = dataDirProblem(err, dataDir);
+    if (problem === null) throw err;
+    return problem;
+  }
+  return null;
+}
 
 async function main(argv: string[]): Promise<number> {
   let args;
@@ -48,18 +84,41 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`${misplaced}\nThe agent did not start.\n`);
     return 2;
   }
-  ensurePrivateDir(dataDir);
-  ensurePrivateDir(path.join(dataDir, 'logs'));
+  const unusable = prepareDataDir(dataDir);
+  if (unusable) {
+    process.stderr.write(`${unusable} ${NOT_STARTED}\n`);
+    return 1;
+  }
 
-  log.transports.file.resolvePathFn = () => path.join(dataDir, 'logs', 'agent.log');
-  log.transports.file.maxSize = LOG_MAX_BYTES;
+  pinLogFile(log, path.join(dataDir, 'logs', 'agent.log'), LOG_MAX_BYTES, { name: 'gururmm-agent', version: AGENT_VERSION });
   log.transports.console.level = process.env.GURURMM_LOG_LEVEL === 'debug' ? 'debug' : 'info';
+  // When the service manager's end of stdout/stderr goes away, each console line would raise an EPIPE
+  // that is itself logged to the console: stop writing there and keep the file log.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', () => {
+      log.transports.console.level = false;
+    });
+  }
   const logger = adaptElectronLog(log);
   for (const w of warnings) logger.warn(w);
 
-  const agent = await Agent.create({ config, dataDir, logger });
+  let agent: Agent;
+  try {
+    agent = await Agent.create({ config, dataDir, logger });
+  } catch (err) {
+    const problem = err instanceof IdentityLostError ? err.message : dataDirProblem(err, dataDir);
+    if (problem === null) throw err;
+    logger.error(`${problem} ${NOT_STARTED}`);
+    return 1;
+  }
+  let consoleServer: ConsoleServer | null = null;
   if (args.consolePort !== null) {
-    logger.warn('the local console is not included in this build; --console-port is accepted and ignored');
+    try {
+      consoleServer = await startHeadlessConsole({ agent, port: args.consolePort, dataDir, logger });
+    } catch (err) {
+      logger.error(`The console could not start on 127.0.0.1:${args.consolePort}: ${(err as Error).message}. ${NOT_STARTED}`);
+      return 1;
+    }
   }
 
   let stopping: Promise<void> | null = null;
@@ -69,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
       process.exit(1);
     }
     logger.info(`${signal} received: stopping running commands and reporting them`);
-    stopping = agent.stop().then(
+    stopping = Promise.all([agent.stop(), consoleServer?.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         logger.error('error while stopping', { error: String(err) });

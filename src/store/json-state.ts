@@ -4,8 +4,14 @@ import type { z } from 'zod';
 import type { Logger } from '../core/logger.js';
 import { SerialQueue, writeFileAtomic } from './atomic-file.js';
 
+/** What a read found: the document, no file, or a file that is not a valid document (set aside, or left in place). */
+export type Inspection<T> =
+  | { status: 'ok'; value: T }
+  | { status: 'missing' }
+  | { status: 'corrupt'; keptAs: string | null };
+
 export class JsonState<T> {
-  readonly #path: string;
+  readonly path: string;
   readonly #schema: z.ZodType<T>;
   readonly #defaults: () => T;
   readonly #logger: Logger;
@@ -13,21 +19,24 @@ export class JsonState<T> {
   #value: T | undefined;
 
   constructor(path: string, schema: z.ZodType<T>, defaults: () => T, logger: Logger) {
-    this.#path = path;
+    this.path = path;
     this.#schema = schema;
     this.#defaults = defaults;
     this.#logger = logger;
   }
 
-  /** Reads the file; a missing file gives the defaults, a corrupt one is set aside (never silently lost). */
-  load(): T {
+  /**
+   * Reads the file without deciding what a missing or corrupt one means; the caller does, then `adopt`s a value.
+   * A corrupt file is renamed to `<file>.corrupt-<ms>` unless `setAside` is false. Read errors other than
+   * ENOENT (permissions, I/O) are thrown: a file the agent cannot read is not the same as no file.
+   */
+  inspect(opts: { setAside?: boolean } = {}): Inspection<T> {
     let text: string;
     try {
-      text = readFileSync(this.#path, 'utf8');
+      text = readFileSync(this.path, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      this.#value = this.#defaults();
-      return this.#value;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { status: 'missing' };
+      throw err;
     }
     let parsed: z.ZodSafeParseResult<T> | null = null;
     try {
@@ -35,15 +44,31 @@ export class JsonState<T> {
     } catch {
       parsed = null;
     }
-    if (parsed?.success) {
-      this.#value = parsed.data;
-      return this.#value;
+    if (parsed?.success) return { status: 'ok', value: parsed.data };
+    return { status: 'corrupt', keptAs: opts.setAside === false ? null : this.setAside() };
+  }
+
+  /** Renames the file to `<file>.corrupt-<ms>` (kept for a human to look at, never silently lost); returns that name. */
+  setAside(): string {
+    const keptAs = `${this.path}.corrupt-${Date.now()}`;
+    renameSync(this.path, keptAs);
+    return keptAs;
+  }
+
+  /** Takes `value` as the current document without writing it. */
+  adopt(value: T): T {
+    this.#value = value;
+    return value;
+  }
+
+  /** Reads the file; a missing file gives the defaults, a corrupt one is set aside (never silently lost). */
+  load(): T {
+    const found = this.inspect();
+    if (found.status === 'ok') return this.adopt(found.value);
+    if (found.status === 'corrupt') {
+      this.#logger.error('state file was unreadable; kept it aside and started from defaults', { file: this.path, keptAs: found.keptAs });
     }
-    const aside = `${this.#path}.corrupt-${Date.now()}`;
-    renameSync(this.#path, aside);
-    this.#logger.error('state file was unreadable; kept it aside and started from defaults', { file: this.#path, keptAs: aside });
-    this.#value = this.#defaults();
-    return this.#value;
+    return this.adopt(this.#defaults());
   }
 
   get(): T {
@@ -54,6 +79,6 @@ export class JsonState<T> {
   /** Replaces the value in memory at once and on disk atomically; calls are written in order. */
   set(value: T): Promise<void> {
     this.#value = value;
-    return this.#queue.run(() => writeFileAtomic(this.#path, `${JSON.stringify(value, null, 2)}\n`));
+    return this.#queue.run(() => writeFileAtomic(this.path, `${JSON.stringify(value, null, 2)}\n`));
   }
 }

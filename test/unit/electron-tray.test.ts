@@ -31,6 +31,7 @@ function snapshot(over: Partial<AgentSnapshot> = {}): AgentSnapshot {
       problem: null,
       confinement: { confined: true, detail: 'bubblewrap', warning: null },
       budget: { limit: 10, used: 3, window_seconds: 3600, next_slot_at: null },
+      nextSlotFreesAt: null,
       concurrency: { limit: 2, running: 0 },
     },
     warnings: [],
@@ -50,6 +51,7 @@ function running(id: string, kind: RecordSummary['kind'], requestedBy: string | 
       decisions: [], stdout_bytes: 0, stderr_bytes: 0,
     },
     tail: '',
+    tailKind: null,
   };
 }
 
