@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { makeTempDir, startAgentProcess } from '../support/agent-process.js';
+import { makeTempDir, startAgentProcess, stopAgentProcess } from '../support/agent-process.js';
 
 const tmp = makeTempDir('headless-cli-');
 after(() => tmp.cleanup());
@@ -51,5 +51,27 @@ describe('headless host command line', () => {
       assert.match(p.output(), /did not start/);
       assert.equal(existsSync(c.dataDir), false, 'nothing was written in the base directory');
     }
+  });
+});
+
+describe('headless console', () => {
+  test('--console-port 0: one console line, console.url 0600, loopback only, token required; removed on stop', async () => {
+    const p = startAgentProcess({ dir: tmp.dir, config: { serverUrl: 'ws://127.0.0.1:1/agent', apiKey: 'k' }, dataDir: path.join(tmp.dir, 'console-data'), extraArgs: ['--console-port', '0'] });
+    try {
+      const line = await p.waitForOutput(/console: http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]+/, 30_000);
+      const url = new URL(line.slice('console: '.length));
+      const file = path.join(p.dataDir, 'console.url');
+      assert.equal(readFileSync(file, 'utf8').trim(), url.href);
+      assert.equal(statSync(file).mode & 0o777, 0o600);
+      // Listening on 127.0.0.1 only: the kernel's socket table shows the loopback address for this port.
+      const hexPort = Number(url.port).toString(16).toUpperCase().padStart(4, '0');
+      const listening = readFileSync('/proc/net/tcp', 'utf8').split('\n').filter((l) => l.includes(`:${hexPort} `) && / 0A /.test(l));
+      assert.ok(listening.length > 0 && listening.every((l) => l.trim().split(/\s+/)[1] === `0100007F:${hexPort}`), listening.join('\n'));
+      assert.equal((await fetch(url)).status, 200);
+      assert.equal((await fetch(`${url.origin}/`)).status, 401);
+    } finally {
+      assert.equal(await stopAgentProcess(p), 0);
+    }
+    assert.equal(existsSync(path.join(p.dataDir, 'console.url')), false, 'console.url outlived the agent');
   });
 });
