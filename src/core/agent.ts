@@ -4,8 +4,8 @@
  * and the tray. The work itself lives in command-pipeline, ai-task-runner, local-control and status-reporter.
  */
 import path from 'node:path';
-import { chooseConfinement } from '../claude/claude-launch.js';
 import { resolveClaudeExecutable } from '../claude/claude-executor.js';
+import { aiTaskView, logConfinement } from './ai-task-view.js';
 import { probeConfinement, type Confinement } from '../confine/cli-sandbox.js';
 import { describeContainment } from '../confine/containment.js';
 import { Connection, type ConnectionOptions, type ConnectionState } from '../connection/connection.js';
@@ -19,9 +19,10 @@ import { systemClock, type Clock } from './clock.js';
 import { CommandPipeline } from './command-pipeline.js';
 import { isElevated } from './elevation.js';
 import { AGENT_VERSION, describeHost } from './host-info.js';
-import { claudeRunningCount, type InFlight } from './in-flight.js';
+import type { InFlight } from './in-flight.js';
 import { LocalControl } from './local-control.js';
 import { LocalEventLog } from './local-event-log.js';
+import { trimForFrame } from './task-record.js';
 import type { Logger } from './logger.js';
 import { loadPersistentState, type PersistentState } from './persistent-state.js';
 import { RateBudget } from './rate-budget.js';
@@ -41,7 +42,6 @@ export interface AgentOptions {
 }
 
 const RECENT_SHOWN = 50;
-const HISTORY_FRAME_OUTPUT_CHARS = 4 * 1024;
 const SHUTDOWN_GRACE_MS = 15_000;
 const ACK_WAIT_MS = 3_000;
 
@@ -230,7 +230,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
       pausedUntil: pause.until === null ? null : new Date(pause.until).toISOString(),
       approvalRequired: this.config.approvalRequired,
       userMayQuit: this.config.userMayQuit,
-      claude: this.#claudeView(),
+      claude: aiTaskView({ config: this.config, ...this.#parts, budget: this.#budget, inFlight: this.#ctx.inFlight }),
       warnings: [...this.#parts.state.stateWarnings, ...this.#parts.store.warnings],
       running: flights.filter((f) => f.record.status === 'running').map((f) => ({ record: summarize(f.record), tail: f.tail, tailKind: f.tailKind })),
       awaitingApproval: flights.flatMap((f) => (f.approval ? [f.approval] : [])),
@@ -249,28 +249,6 @@ export class Agent extends TypedEmitter<AgentEvents> {
   taskOutput(commandId: string): { stdout: string; stderr: string } | null {
     const r = this.#parts.store.record(commandId);
     return r && r.finished_at ? { stdout: r.stdout, stderr: r.stderr } : null;
-  }
-
-  #claudeView(): AgentSnapshot['claude'] {
-    const { claudeExe, confinement } = this.#parts;
-    const choice = chooseConfinement(this.config.claude.sandbox, confinement);
-    const problem = 'error' in claudeExe
-      ? claudeExe.error
-      : !this.config.claude.baseDirectory
-        ? 'AI tasks are not enabled: claude.baseDirectory is not configured.'
-        : choice.kind === 'refuse' ? choice.reason : null;
-    return {
-      available: problem === null,
-      problem,
-      confinement: {
-        confined: choice.kind === 'bubblewrap',
-        detail: choice.kind === 'refuse' ? choice.reason : choice.note,
-        warning: choice.kind === 'none' ? choice.warning : null,
-      },
-      budget: this.#budget.status(),
-      nextSlotFreesAt: this.#budget.nextSlotFreesAt(),
-      concurrency: { limit: this.config.claude.maxConcurrent, running: claudeRunningCount(this.#ctx.inFlight) },
-    };
   }
 
   #onMessage(msg: InboundMessage): void {
@@ -315,24 +293,6 @@ export class Agent extends TypedEmitter<AgentEvents> {
     this.#handlers.add(tracked);
     void tracked.finally(() => this.#handlers.delete(tracked));
   }
-}
-
-/** Says once, at start-up, how AI tasks will be confined (or why they will not be, or will be refused). */
-function logConfinement(logger: Logger, mode: AgentConfig['claude']['sandbox'], available: Confinement): void {
-  const choice = chooseConfinement(mode, available);
-  if (choice.kind === 'refuse') logger.warn('AI tasks will be refused', { reason: choice.reason });
-  else if (choice.kind === 'none' && choice.warning) logger.warn(choice.warning, { sandbox: mode });
-  else logger.info(`AI tasks: ${choice.note}`, { sandbox: mode });
-}
-
-function trimForFrame(record: TaskRecord): TaskRecord {
-  return { ...record, stdout: trimMiddle(record.stdout), stderr: trimMiddle(record.stderr) };
-}
-
-function trimMiddle(text: string): string {
-  if (text.length <= HISTORY_FRAME_OUTPUT_CHARS) return text;
-  const half = HISTORY_FRAME_OUTPUT_CHARS / 2;
-  return `${text.slice(0, half)}\n[... ${text.length - HISTORY_FRAME_OUTPUT_CHARS} characters not shown ...]\n${text.slice(-half)}`;
 }
 
 function sleep(ms: number): Promise<void> {

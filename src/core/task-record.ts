@@ -97,3 +97,17 @@ export function resultFromRecord(record: TaskRecord): CommandResultPayload | nul
 export function refusal(reason: string): ExecutionOutcome {
   return { exit_code: -1, stdout: '', stderr: reason, duration_ms: 0, status: 'refused', reason };
 }
+
+/** Output carried per stream in a `history` frame: 1,000 records stay well under common frame limits. */
+const HISTORY_FRAME_OUTPUT_CHARS = 4 * 1024;
+
+/** A record as sent in a `history` frame: its output cut in the middle to the frame's budget. */
+export function trimForFrame(record: TaskRecord): TaskRecord {
+  return { ...record, stdout: trimMiddle(record.stdout), stderr: trimMiddle(record.stderr) };
+}
+
+function trimMiddle(text: string): string {
+  if (text.length <= HISTORY_FRAME_OUTPUT_CHARS) return text;
+  const half = HISTORY_FRAME_OUTPUT_CHARS / 2;
+  return `${text.slice(0, half)}\n[... ${text.length - HISTORY_FRAME_OUTPUT_CHARS} characters not shown ...]\n${text.slice(-half)}`;
+}
