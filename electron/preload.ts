@@ -27,6 +27,7 @@ const bridge: AgentBridge = {
   deny: method('deny'),
   getHistory: method('getHistory'),
   getTaskOutput: method('getTaskOutput'),
+  answerAsk: method('answerAsk'),
   subscribe(listener) {
     if (typeof listener !== 'function') throw new TypeError('subscribe needs a function.');
     const forward = (_event: IpcRendererEvent, event: BridgeEvent): void => listener(event);

@@ -26,6 +26,7 @@ const RESULTS: { [M in BridgeMethod]: z.ZodType<ResultOf<M>> } = {
   deny: z.boolean(),
   getHistory: z.array(recordSummarySchema),
   getTaskOutput: taskOutputSchema,
+  answerAsk: z.boolean(),
 };
 
 const CALL_TIMEOUT_MS = 15_000;
@@ -134,6 +135,7 @@ export function createConsoleBridge(url = `ws://${location.host}/bridge`): Windo
     deny: (a) => call({ method: 'deny', ...a }),
     getHistory: (a) => call({ method: 'getHistory', ...a }),
     getTaskOutput: (a) => call({ method: 'getTaskOutput', ...a }),
+    answerAsk: (a) => call({ method: 'answerAsk', ...a }),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

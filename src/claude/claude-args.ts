@@ -37,12 +37,13 @@ export function buildClaudeArgs(cfg: ClaudeConfig, opts: { workingDirectory: str
     '--input-format', 'stream-json',
     '--output-format', 'stream-json',
     '--verbose',
-    '--permission-mode', cfg.permissionMode,
+    // With ask rules the agent is the CLI's permission authority: every unsettled call comes to it on stdout.
+    ...(cfg.askTools.length > 0 ? ['--permission-mode', 'default', '--permission-prompt-tool', 'stdio'] : ['--permission-mode', cfg.permissionMode]),
     '--max-turns', String(cfg.maxTurns),
     '--setting-sources', '',
     '--strict-mcp-config',
     '--no-session-persistence',
-    '--tools', toolSet(cfg.allowedTools).join(','),
+    '--tools', toolSet([...cfg.allowedTools, ...cfg.askTools]).join(','),
     '--append-system-prompt', policySentence(opts.workingDirectory),
   ];
   if (cfg.allowedTools.length > 0) args.push('--allowedTools', ...cfg.allowedTools);

@@ -15,6 +15,7 @@ import { stoppedBeforeStart, stopRequestOf, type ExecutionOutcome, type Progress
 import { ensurePrivateDir, writeFileAtomic } from '../store/atomic-file.js';
 import { buildClaudeArgs } from './claude-args.js';
 import { chooseConfinement, launchClaude, verifyLaunched } from './claude-launch.js';
+import { parsePermissionRequest, permissionResponse, type PermissionAnswer, type PermissionRequest } from './permission-request.js';
 import { buildClaudeEnv, claudeConfigDir } from './claude-env.js';
 import { decideOutcome, type ClaudeRunFacts } from './claude-outcome.js';
 import { describeEvent, LineSplitter, parseClaudeLine, type ResultEvent } from './claude-stream.js';
@@ -38,6 +39,11 @@ export interface ClaudeRunRequest {
   dataDir: string;
   signal: AbortSignal;
   onProgress: ProgressSink;
+  /**
+   * Decides a tool call the CLI's rules did not settle (only asked when `claude.askTools` is set). Never
+   * called for anything else; a missing or failing decider denies.
+   */
+  onPermission?: (req: PermissionRequest) => Promise<PermissionAnswer>;
   /** Called once the CLI has started and is verified in its working directory (the moment a rate-limit slot is taken). */
   onSpawn?: () => void;
   treeMarker?: string;
@@ -154,6 +160,13 @@ function watchRun(tree: TreeProcess, req: ClaudeRunRequest): { finished(started:
   let result: ResultEvent | null = null;
   const lines = new LineSplitter();
   const onLine = (line: string): void => {
+    const ask = parsePermissionRequest(line);
+    if (ask) {
+      void decidePermission(req, ask).then((answer) => {
+        if (stdin && !stdin.destroyed && stdin.writable) stdin.write(permissionResponse(ask, answer));
+      });
+      return;
+    }
     const event = parseClaudeLine(line);
     if (!event) return;
     if (event.type === 'system' && event.subtype === 'init') {
@@ -214,6 +227,15 @@ function watchRun(tree: TreeProcess, req: ClaudeRunRequest): { finished(started:
       });
     },
   };
+}
+
+async function decidePermission(req: ClaudeRunRequest, ask: PermissionRequest): Promise<PermissionAnswer> {
+  if (!req.onPermission) return { behavior: 'deny', message: 'Denied: this action is not allowed by the agent\'s policy.' };
+  try {
+    return await req.onPermission(ask);
+  } catch (err) {
+    return { behavior: 'deny', message: `Denied: the agent could not decide (${(err as Error).message}).` };
+  }
 }
 
 function safeProgress(sink: ProgressSink, kind: Parameters<ProgressSink>[0], data: string): void {

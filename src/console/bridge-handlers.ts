@@ -28,6 +28,7 @@ export function createBridgeHandlers(agent: Agent) {
     // Summaries: the output of each record is fetched on its own when the user opens it.
     getHistory: (c: CallOf<'getHistory'>) => agent.history(c.limit, c.filter).map(summarize),
     getTaskOutput: (c: CallOf<'getTaskOutput'>): TaskOutput => agent.taskOutput(c.commandId),
+    answerAsk: (c: CallOf<'answerAsk'>) => agent.answerAsk(c.askId, c.decision),
   } satisfies { [M in BridgeMethod]: (call: CallOf<M>) => unknown };
 }
 

@@ -92,6 +92,7 @@ export async function startConsoleServer(opts: { agent: Agent; port: number; ren
       }, SNAPSHOT_EVERY_MS);
     };
     const offChange = opts.agent.on('change', onChange);
+    const detachWindow = opts.agent.attachWindow();
     const offProgress = opts.agent.on('progress', (p) => push({ type: 'progress', commandId: p.commandId, kind: p.kind, data: p.data.slice(-4096) }));
     push({ type: 'snapshot', snapshot: opts.agent.snapshot() });
     ws.on('message', (data) => {
@@ -112,6 +113,7 @@ export async function startConsoleServer(opts: { agent: Agent; port: number; ren
       void runBridgeCall(handlers, req.data.call).then((answer) => send({ id: req.data.id, ...answer }));
     });
     ws.on('close', () => {
+      detachWindow();
       offChange();
       offProgress();
       if (snapshotTimer) clearTimeout(snapshotTimer);

@@ -22,6 +22,23 @@ export const approvalViewSchema = z.object({
 });
 export type ApprovalView = z.infer<typeof approvalViewSchema>;
 
+/** One action an AI task wants to take, waiting for the local user (claude.askTools). */
+export const askViewSchema = z.object({
+  askId: z.string(),
+  commandId: z.string(),
+  task: z.string(),
+  requestedBy: z.string().nullable(),
+  workingDirectory: z.string(),
+  /** The tool, e.g. "Bash", "Edit", "Write". */
+  tool: z.string(),
+  /** One line: "Bash: systemctl restart nginx", "Edit logs/app.conf". */
+  summary: z.string(),
+  /** Exactly what it will do: the whole command, or the path and a preview of the change. Never cut in the middle. */
+  detail: z.string(),
+  expiresAt: z.string(),
+});
+export type AskView = z.infer<typeof askViewSchema>;
+
 export const localEventSchema = z.object({
   at: z.string(),
   action: z.enum(['pause', 'resume', 'stop', 'allow', 'deny']),
@@ -54,6 +71,7 @@ export const agentSnapshotSchema = z.object({
   warnings: z.array(z.string()),
   running: z.array(z.object({ record: recordSummarySchema, tail: z.string(), tailKind: progressKindSchema.nullable() })),
   awaitingApproval: z.array(approvalViewSchema),
+  asks: z.array(askViewSchema),
   recent: z.array(recordSummarySchema),
   localEvents: z.array(localEventSchema),
 });
@@ -77,6 +95,7 @@ export const bridgeCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('deny'), commandId }),
   z.object({ method: z.literal('getHistory'), filter: historyFilterSchema, limit: z.number().int().min(1).max(1000) }),
   z.object({ method: z.literal('getTaskOutput'), commandId }),
+  z.object({ method: z.literal('answerAsk'), askId: z.string().min(1).max(200), decision: z.enum(['allow', 'deny', 'deny-and-stop']) }),
 ]);
 export type BridgeCall = z.infer<typeof bridgeCallSchema>;
 export type BridgeMethod = BridgeCall['method'];

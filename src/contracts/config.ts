@@ -27,6 +27,11 @@ export const claudeConfigSchema = z.object({
   maxConcurrent: z.number().int().min(1).default(2),
   maxTaskLength: z.number().int().min(1).max(100_000).default(10_000),
   allowedTools: z.array(toolRuleSchema).default([]),
+  /** Scoped rules the local user may grant, one action at a time (Allow once / Deny / Deny and stop). */
+  askTools: z.array(toolRuleSchema).default([]),
+  askTimeoutSeconds: z.number().positive().max(3600).default(60),
+  /** false: nothing is asked; every action outside allowedTools is denied at once. */
+  askLocalUser: z.boolean().default(true),
   permissionMode: z
     .enum(['dontAsk', 'plan', 'acceptEdits'], {
       message: 'must be "dontAsk", "plan" or "acceptEdits" (bypassPermissions would ignore every rule)',

@@ -131,6 +131,8 @@ export const agentStatusPayloadSchema = z.object({
   approval_required: z.boolean(),
   running: z.array(z.string()),
   queued_for_approval: z.array(z.string()),
+  /** AI tasks waiting for the local user to allow or deny an action (absent from older agents). */
+  waiting_for_local_user: z.array(z.string()).optional(),
   rate_limit: z.object({
     limit: z.number().int(),
     used: z.number().int(),

@@ -20,6 +20,7 @@ import { CommandPipeline } from './command-pipeline.js';
 import { isElevated } from './elevation.js';
 import { AGENT_VERSION, describeHost } from './host-info.js';
 import type { InFlight } from './in-flight.js';
+import type { AskDecision } from './ask-broker.js';
 import { LocalControl } from './local-control.js';
 import { LocalEventLog } from './local-event-log.js';
 import { trimForFrame } from './task-record.js';
@@ -217,6 +218,20 @@ export class Agent extends TypedEmitter<AgentEvents> {
     return this.#control.deny(commandId);
   }
 
+  /** The local user's answer to an action an AI task asked for (claude.askTools). */
+  answerAsk(askId: string, decision: AskDecision): boolean {
+    return this.#control.answerAsk(askId, decision);
+  }
+
+  /** A window or console client opened: actions can be asked about. Returns the function to call when it closes. */
+  attachWindow(): () => void {
+    const detach = this.#control.attachWindow();
+    return () => {
+      detach();
+      if (!this.#control.windowPresent()) this.#changed();
+    };
+  }
+
   /** The whole state the UI shows. */
   snapshot(): AgentSnapshot {
     const pause = this.#control.effectivePause();
@@ -234,6 +249,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
       warnings: [...this.#parts.state.stateWarnings, ...this.#parts.store.warnings],
       running: flights.filter((f) => f.record.status === 'running').map((f) => ({ record: summarize(f.record), tail: f.tail, tailKind: f.tailKind })),
       awaitingApproval: flights.flatMap((f) => (f.approval ? [f.approval] : [])),
+      asks: this.#control.asks.pending(),
       recent: this.#parts.store.recent(RECENT_SHOWN).map(summarize),
       localEvents: this.#parts.events.recent(20),
     };

@@ -8,6 +8,7 @@ import type { Confinement } from '../confine/cli-sandbox.js';
 import type { ClaudeTaskSpec, CommandPayload } from '../contracts/wire.js';
 import { stoppedBeforeStart, type ExecutionOutcome, type ProgressSink } from '../exec/types.js';
 import type { AgentContext } from './agent-context.js';
+import { decideAction } from './action-asks.js';
 import { checkClaudeTask, recheckAfterApproval, type ClaudeGateDeps } from './claude-gate.js';
 import { claudeRunningCount, type InFlight } from './in-flight.js';
 import type { LocalControl } from './local-control.js';
@@ -57,8 +58,9 @@ export async function runAiTask(deps: AiTaskDeps, cmd: CommandPayload, spec: Cla
   const slot = budget.take(requester);
   let spawned = false;
   ctx.changed();
-  const outcome = await deps.withProgress(flight, (onProgress) =>
-    runClaudeTask({
+  const outcome = await deps.withProgress(flight, (onProgress) => {
+    const actions = { ctx, control: deps.control, flight, task: prepared.task, requester, workingDirectory: prepared.workingDirectory, progress: (t: string) => onProgress('text', t) };
+    return runClaudeTask({
       commandId: cmd.id,
       task: prepared.task,
       workingDirectory: prepared.workingDirectory,
@@ -72,14 +74,15 @@ export async function runAiTask(deps: AiTaskDeps, cmd: CommandPayload, spec: Cla
       dataDir: ctx.dataDir,
       signal,
       onProgress,
+      onPermission: (req) => decideAction(actions, req),
       treeMarker: deps.treeMarker(cmd.id),
       onSpawn: () => {
         spawned = true;
         ctx.track(budget.persist());
         ctx.emit('notify', { title: 'AI task started', body: `${requester ? `${requester}: ` : ''}${prepared.task.slice(0, 120)}` });
       },
-    }),
-  );
+    });
+  });
   if (!spawned) {
     // The CLI never got the task: the slot taken just before starting it is given back.
     budget.giveBack(slot);

@@ -5,18 +5,40 @@
  */
 import type { StopRequest } from '../exec/types.js';
 import { ApprovalBroker, type ApprovalDecision } from '../policy/approval.js';
+import { AskBroker, type AskDecision } from './ask-broker.js';
 import type { AgentContext } from './agent-context.js';
 import type { LocalEvent } from './snapshot.js';
 
 export class LocalControl {
   readonly #ctx: AgentContext;
   readonly broker: ApprovalBroker;
+  readonly asks: AskBroker;
   #pauseTimer: NodeJS.Timeout | null = null;
+  #windows = 0;
 
   constructor(ctx: AgentContext) {
     this.#ctx = ctx;
     this.broker = new ApprovalBroker(ctx.clock, ctx.config.approvalTimeoutSeconds * 1000);
     this.broker.on('change', () => ctx.changed());
+    this.asks = new AskBroker(ctx.clock, () => ctx.changed());
+  }
+
+  /** A window or console client is open (someone can be asked); returns the function that says it closed. */
+  attachWindow(): () => void {
+    this.#windows++;
+    let attached = true;
+    return () => {
+      if (attached) this.#windows--;
+      attached = false;
+    };
+  }
+
+  windowPresent(): boolean {
+    return this.#windows > 0;
+  }
+
+  answerAsk(askId: string, decision: AskDecision): boolean {
+    return this.asks.answer(askId, decision);
   }
 
   /** Pauses remote execution for `durationMs` (null = until resumed); optionally stops running tasks too. */

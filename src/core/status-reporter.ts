@@ -30,6 +30,7 @@ export class StatusReporter {
       approval_required: this.#ctx.config.approvalRequired,
       running: flights.filter((f) => f.record.status === 'running').map((f) => f.record.id),
       queued_for_approval: flights.filter((f) => f.approval).map((f) => f.record.id),
+      waiting_for_local_user: this.#control.asks.waitingCommandIds(),
       rate_limit: this.#budget.status(),
       concurrency: { limit: this.#ctx.config.claude.maxConcurrent, running: claudeRunningCount(this.#ctx.inFlight) },
     };

@@ -37,6 +37,7 @@ function snapshot(over: Partial<AgentSnapshot> = {}): AgentSnapshot {
     warnings: [],
     running: [],
     awaitingApproval: [],
+    asks: [],
     recent: [],
     localEvents: [],
     ...over,
