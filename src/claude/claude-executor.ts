@@ -4,6 +4,7 @@
  * whole process tree is killed. Nothing the task started outlives it.
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClaudeConfig } from '../contracts/config.js';
 import { findExecutable } from '../exec/find-executable.js';
@@ -12,11 +13,11 @@ import type { Confinement } from '../confine/cli-sandbox.js';
 import type { DirectoryIdentity } from '../confine/directory-pin.js';
 import type { TreeProcess } from '../exec/process-tree.js';
 import { stoppedBeforeStart, stopRequestOf, type ExecutionOutcome, type ProgressSink, type StopRequest } from '../exec/types.js';
-import { ensurePrivateDir, writeFileAtomic } from '../store/atomic-file.js';
+import { writeFileAtomic } from '../store/atomic-file.js';
 import { buildClaudeArgs } from './claude-args.js';
-import { chooseConfinement, launchClaude, verifyLaunched } from './claude-launch.js';
+import { chooseConfinement, launchClaude, verifyLaunched, type ConfinementChoice } from './claude-launch.js';
 import { parsePermissionRequest, permissionResponse, type PermissionAnswer, type PermissionRequest } from './permission-request.js';
-import { buildClaudeEnv, claudeConfigDir } from './claude-env.js';
+import { buildClaudeEnv, makeTaskConfigDir } from './claude-env.js';
 import { decideOutcome, type ClaudeRunFacts } from './claude-outcome.js';
 import { describeEvent, LineSplitter, parseClaudeLine, type ResultEvent } from './claude-stream.js';
 
@@ -99,10 +100,22 @@ export async function runClaudeTask(req: ClaudeRunRequest): Promise<ExecutionOut
   if (req.signal.aborted) return stoppedBeforeStart(req.signal);
   const choice = chooseConfinement(req.config.sandbox, req.confinement);
   if (choice.kind === 'refuse') return refused(choice.reason);
-  const configDir = claudeConfigDir(req.dataDir);
+  let configDir: string;
+  try {
+    configDir = makeTaskConfigDir(req.dataDir);
+  } catch (err) {
+    return refused(`The agent could not prepare the Claude Code CLI's private settings: ${(err as Error).message}`);
+  }
+  try {
+    return await runInConfigDir(req, choice, configDir);
+  } finally {
+    await rm(configDir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+async function runInConfigDir(req: ClaudeRunRequest, choice: Exclude<ConfinementChoice, { kind: 'refuse' }>, configDir: string): Promise<ExecutionOutcome> {
   let settingsFile: string | null = null;
   try {
-    ensurePrivateDir(configDir);
     const settings = sandboxSettings(req.config.sandbox, process.platform, { outerSandbox: choice.kind === 'bubblewrap' });
     if (settings) {
       settingsFile = path.join(configDir, 'settings-sandbox.json');
@@ -115,7 +128,7 @@ export async function runClaudeTask(req: ClaudeRunRequest): Promise<ExecutionOut
   const launch = {
     executable: req.executable,
     args: buildClaudeArgs(req.config, { workingDirectory: req.workingDirectory, settingsFile }),
-    env: buildClaudeEnv(req.config, req.dataDir),
+    env: buildClaudeEnv(req.config, configDir),
     workingDirectory: req.workingDirectory,
     workingDirectoryId: req.workingDirectoryId,
     contextFiles: req.contextFiles,

@@ -4,6 +4,7 @@
  * and the tray. The work itself lives in command-pipeline, ai-task-runner, local-control and status-reporter.
  */
 import path from 'node:path';
+import { removeStaleTaskConfigDirs } from '../claude/claude-env.js';
 import { resolveClaudeExecutable } from '../claude/claude-executor.js';
 import { aiTaskView, logConfinement } from './ai-task-view.js';
 import { probeConfinement, type Confinement } from '../confine/cli-sandbox.js';
@@ -141,6 +142,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
     const store = new CommandStore(dataDir, opts.clock ?? systemClock, logger);
     store.load();
     await store.migrate();
+    removeStaleTaskConfigDirs(dataDir);
     const events = new LocalEventLog(path.join(dataDir, 'local-events.jsonl'), logger);
     events.load();
     const [elevated, claudeExe, confinement] = await Promise.all([isElevated(), resolveClaudeExecutable(config.claude.executable), probeConfinement()]);

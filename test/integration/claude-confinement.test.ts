@@ -217,3 +217,26 @@ function escapees(cmdline: string): number[] {
   }
   return out;
 }
+
+describe('no task can reach another through the CLI config dir', () => {
+  test('each task gets a fresh config dir, removed when it ends: what one plants there, the next never sees', async () => {
+    const ws = workspace(tmp.dir);
+    // Scripts in the shared folder, as an attacker would leave them; the rule lets the model run them.
+    writeFileSync(path.join(ws.work, 'plant.sh'), [
+      'mkdir -p "$CLAUDE_CONFIG_DIR/shell-snapshots" "$CLAUDE_CONFIG_DIR/projects/x/memory"',
+      'echo PLANTED-BY-A > "$CLAUDE_CONFIG_DIR/shell-snapshots/snapshot-bash-evil.sh"',
+      'echo PLANTED-BY-A > "$CLAUDE_CONFIG_DIR/projects/x/memory/MEMORY.md"',
+      'echo "planted in $CLAUDE_CONFIG_DIR"', '',
+    ].join('\n'));
+    writeFileSync(path.join(ws.work, 'look.sh'), 'grep -r PLANTED-BY-A "$CLAUDE_CONFIG_DIR/.." "$CLAUDE_CONFIG_DIR" || echo NOTHING-PLANTED\n');
+    const a = await runWith(tmp.dir, bashTurns(() => ['sh plant.sh']), { ws, config: { allowedTools: ['Bash(sh:*)'] } });
+    assert.equal(a.outcome.exit_code, 0, a.outcome.stderr);
+    assert.match(a.model.requests[1]!.lastUserText, /planted in /);
+    const b = await runWith(tmp.dir, bashTurns(() => ['sh look.sh']), { ws, config: { allowedTools: ['Bash(sh:*)'] } });
+    const seen = b.model.requests[1]!.lastUserText;
+    assert.match(seen, /NOTHING-PLANTED/, seen);
+    assert.ok(!allRequestText(b.model).includes('PLANTED-BY-A'));
+    const left = existsSync(path.join(ws.dataDir, 'claude')) ? readdirSync(path.join(ws.dataDir, 'claude')).filter((n) => n.startsWith('task-')) : [];
+    assert.deepEqual(left, [], 'a task config dir outlived its task');
+  });
+});

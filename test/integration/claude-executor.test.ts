@@ -173,7 +173,7 @@ describe('Claude Code executor with the real CLI', () => {
       });
       assert.equal(outcome.exit_code, 0, outcome.stderr);
       const seen = model.requests[1]!.lastUserText;
-      assert.match(seen, new RegExp(`CLAUDE_CONFIG_DIR=${path.join(ws.dataDir, 'claude')}`));
+      assert.match(seen, new RegExp(`CLAUDE_CONFIG_DIR=${path.join(ws.dataDir, 'claude', 'task-')}`));
       assert.ok(!seen.includes('agent-secret-value'), 'an agent environment variable leaked into the CLI');
     } finally {
       delete process.env.GURURMM_TEST_SECRET;

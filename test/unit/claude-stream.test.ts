@@ -45,17 +45,17 @@ describe('claude sandbox settings', () => {
 
 describe('claude environment', () => {
   test('an allow-list plus the private config dir; the agent key never passes', () => {
-    const env = buildClaudeEnv({ env: { EXTRA: '1' } }, '/data', {
+    const env = buildClaudeEnv({ env: { EXTRA: '1' } }, '/data/claude/task-1', {
       PATH: '/bin', HOME: '/h', LANG: 'C', LC_ALL: 'C', ANTHROPIC_API_KEY: 'a', ANTHROPIC_BASE_URL: 'u',
       GURURMM_API_KEY: 'secret', AWS_SECRET_ACCESS_KEY: 's', NODE_OPTIONS: '--inspect',
     });
     assert.deepEqual(Object.keys(env).sort(), [
-      'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_DISABLE_GIT_INSTRUCTIONS', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
+      'ANTHROPIC_API_KEY', 'ANTHROPIC_BASE_URL', 'CLAUDE_CODE_DISABLE_AUTO_MEMORY', 'CLAUDE_CODE_DISABLE_GIT_INSTRUCTIONS', 'CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC',
       'CLAUDE_CODE_MAX_RETRIES', 'CLAUDE_CONFIG_DIR', 'DISABLE_AUTOUPDATER', 'EXTRA',
       'GIT_CONFIG_COUNT', 'GIT_CONFIG_KEY_0', 'GIT_CONFIG_KEY_1', 'GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_VALUE_0', 'GIT_CONFIG_VALUE_1',
       'HOME', 'LANG', 'LC_ALL', 'PATH',
     ]);
-    assert.equal(env.CLAUDE_CONFIG_DIR, '/data/claude');
+    assert.equal(env.CLAUDE_CONFIG_DIR, '/data/claude/task-1');
   });
   test('git cannot run planted code: fsmonitor and hooks forced off, even against claude.env', () => {
     const env = buildClaudeEnv({ env: { GIT_CONFIG_COUNT: '0', GIT_CONFIG_VALUE_0: 'touch /tmp/x' } }, '/data', {});
