@@ -40,8 +40,11 @@ export class CommandPipeline {
   readonly #held = new Map<string, { record: TaskRecord; result: CommandResultPayload }>();
   /** Refusals of commands that never ran because not even their start could be stored: kept in memory only. */
   readonly #unstored = new Map<string, CommandResultPayload>();
-  /** Ids of malformed commands being answered (so a burst of duplicates is answered once). */
-  readonly #answeringInvalid = new Set<string>();
+  /**
+   * Ids of malformed commands whose refusal is being stored: a valid frame with the same id that arrives
+   * meanwhile waits for it and is answered with that refusal, never run (one id, one result).
+   */
+  readonly #answeringInvalid = new Map<string, Promise<void>>();
   #retryTimer: NodeJS.Timeout | null = null;
 
   constructor(deps: PipelineDeps) {
@@ -61,6 +64,11 @@ export class CommandPipeline {
   async handle(cmd: CommandPayload, raw: Record<string, unknown>): Promise<void> {
     const ctx = this.#ctx;
     const id = cmd.id;
+    const refusing = this.#answeringInvalid.get(id);
+    if (refusing) {
+      await refusing;
+      return this.handle(cmd, raw);
+    }
     if (ctx.inFlight.has(id) || ctx.store.state(id) === 'running' || this.#held.has(id)) {
       // Its result will be sent when it ends (and is stored); it is never started twice.
       ctx.logger.info('command is already running; not starting it twice', { commandId: id });
@@ -108,10 +116,11 @@ export class CommandPipeline {
     const ctx = this.#ctx;
     const id = bad.commandId;
     if (!id || ctx.inFlight.has(id) || ctx.store.state(id) || this.#answeringInvalid.has(id) || this.#held.has(id) || this.#unstored.has(id)) return;
-    this.#answeringInvalid.add(id);
     const outcome = refusal(`Invalid command: ${bad.error}. The command was not run.`);
     const record = finishTaskRecord(invalidCommandRecord(id, ctx.clock.now()), outcome, ctx.clock.now());
-    ctx.track(this.deliver(record, outcome).finally(() => this.#answeringInvalid.delete(id)));
+    const delivering = this.deliver(record, outcome).finally(() => this.#answeringInvalid.delete(id));
+    this.#answeringInvalid.set(id, delivering.catch(() => undefined));
+    ctx.track(delivering);
   }
 
   /**

@@ -71,6 +71,23 @@ describe('agent runs shell commands from the server', () => {
     assert.equal(agent.child.exitCode, null, 'agent still running');
   });
 
+  test('an invalid frame and a valid one with the same id, back to back: one result (the refusal), never run', async () => {
+    const marker = path.join(tmp.dir, 'race-ran.txt');
+    const ids = Array.from({ length: 20 }, (_, i) => `race-${i}-${randomUUID()}`);
+    for (const id of ids) {
+      server.sendRaw(agentId, JSON.stringify({ type: 'command', payload: { id, command_type: 'bogus', command: 'x' } }));
+      server.sendRaw(agentId, JSON.stringify({ type: 'command', payload: { id, command_type: 'shell', command: `echo ${id} >> ${marker}` } }));
+    }
+    await waitFor(() => ids.every((id) => server.results(id).length > 0), 20_000, 'every id answered');
+    await new Promise((r) => setTimeout(r, 1000));
+    for (const id of ids) {
+      const results = server.results(id);
+      assert.ok(results.every((x) => JSON.stringify(x) === JSON.stringify(results[0])), `${id} got two different results: ${JSON.stringify(results)}`);
+      assert.equal(results[0]!.status, 'refused');
+    }
+    assert.throws(() => readFileSync(marker), /ENOENT/, 'a command refused as invalid ran anyway');
+  });
+
   test('a burst of 2,000 random frames (never a runnable command) does not shake the agent', async () => {
     let seed = 7;
     const r = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
