@@ -41,7 +41,13 @@ interface Pending {
   timer: number;
 }
 
-export function createConsoleBridge(url = `ws://${location.host}/bridge`): WindowBridge {
+/** The bridge URL: the page's own host, with the token the page was opened with (the console uses no cookie). */
+function bridgeUrl(): string {
+  const token = new URLSearchParams(location.search).get('token') ?? '';
+  return `ws://${location.host}/bridge?token=${encodeURIComponent(token)}`;
+}
+
+export function createConsoleBridge(url = bridgeUrl()): WindowBridge {
   const pending = new Map<number, Pending>();
   const listeners = new Set<(event: BridgeEvent) => void>();
   const linkListeners = new Set<(link: LinkState) => void>();

@@ -1,11 +1,10 @@
 /**
- * Who may talk to the console (SPEC §8): only a request that carries the token (in the URL or the cookie
- * the first page load set), whose Host names this loopback port (no DNS rebinding), and whose Origin, when
- * the browser sends one, is this same console. Pure functions, so each rule is tested on its own.
+ * Who may talk to the console (SPEC §8): only a request that carries the token in its URL, whose Host
+ * names this loopback port (no DNS rebinding), and whose Origin, when the browser sends one, is this same
+ * console. Never a cookie: cookies are not kept apart by port, so every other service on 127.0.0.1 would
+ * receive the token. Pure functions, so each rule is tested on its own.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
-
-export const COOKIE_NAME = 'gururmm_console';
 
 export function newConsoleToken(): string {
   return randomBytes(32).toString('base64url');
@@ -32,15 +31,16 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** The token from the query string or the console cookie, checked in constant time. */
-export function tokenAllowed(url: URL, cookieHeader: string | undefined, token: string): boolean {
+/** The token from the query string, checked in constant time. */
+export function tokenAllowed(url: URL, token: string): boolean {
   const fromQuery = url.searchParams.get('token');
-  if (fromQuery !== null && sameSecret(fromQuery, token)) return true;
-  for (const part of (cookieHeader ?? '').split(';')) {
-    const [name, ...rest] = part.trim().split('=');
-    if (name === COOKIE_NAME && sameSecret(rest.join('='), token)) return true;
-  }
-  return false;
+  return fromQuery !== null && sameSecret(fromQuery, token);
+}
+
+/** The page with the token on its own script and stylesheet URLs, which the browser then requests with it. */
+export function withTokenLinks(html: string, token: string): string {
+  const q = `?token=${encodeURIComponent(token)}`;
+  return html.replace('href="styles.css"', `href="styles.css${q}"`).replace('src="app.js"', `src="app.js${q}"`);
 }
 
 /** Headers on every console response: the strict CSP (the page needs nothing but itself), no framing, no sniffing. */

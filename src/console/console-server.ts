@@ -13,7 +13,7 @@ import { consoleRequestSchema, type BridgeEvent } from '../contracts/bridge.js';
 import type { Agent } from '../core/agent.js';
 import type { Logger } from '../core/logger.js';
 import { createBridgeHandlers, runBridgeCall } from './bridge-handlers.js';
-import { COOKIE_NAME, hostAllowed, newConsoleToken, originAllowed, securityHeaders, tokenAllowed } from './console-guard.js';
+import { hostAllowed, newConsoleToken, originAllowed, securityHeaders, tokenAllowed, withTokenLinks } from './console-guard.js';
 
 const STATIC: Record<string, string> = {
   '/': 'index.html',
@@ -49,7 +49,7 @@ export async function startConsoleServer(opts: { agent: Agent; port: number; ren
       res.end(`${text}\n`);
     };
     if (!hostAllowed(req.headers.host, port) || !originAllowed(req.headers.origin, port, false)) return deny(403, 'Forbidden: this console answers only on its loopback address.');
-    if (!tokenAllowed(url, req.headers.cookie, token)) return deny(401, 'Unauthorized: open the console with the URL the agent printed (it holds the token).');
+    if (!tokenAllowed(url, token)) return deny(401, 'Unauthorized: open the console with the URL the agent printed (it holds the token).');
     if (req.method !== 'GET' && req.method !== 'HEAD') return deny(405, 'Method not allowed.');
     const file = STATIC[url.pathname];
     if (!file) return deny(404, 'Not found.');
@@ -59,18 +59,14 @@ export async function startConsoleServer(opts: { agent: Agent; port: number; ren
     } catch {
       return deny(500, 'The console page is missing from this build.');
     }
-    res.writeHead(200, {
-      ...headers,
-      'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-      // The page's own requests (scripts, the WebSocket) carry the token in this cookie.
-      'set-cookie': `${COOKIE_NAME}=${token}; HttpOnly; SameSite=Strict; Path=/`,
-    });
+    if (file === 'index.html') body = Buffer.from(withTokenLinks(body.toString('utf8'), token));
+    res.writeHead(200, { ...headers, 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' });
     res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   http.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
-    const ok = url.pathname === '/bridge' && hostAllowed(req.headers.host, port) && originAllowed(req.headers.origin, port, true) && tokenAllowed(url, req.headers.cookie, token);
+    const ok = url.pathname === '/bridge' && hostAllowed(req.headers.host, port) && originAllowed(req.headers.origin, port, true) && tokenAllowed(url, token);
     if (!ok) {
       opts.logger.warn('console: refused a WebSocket', { host: req.headers.host, origin: req.headers.origin });
       socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');

@@ -67,7 +67,11 @@ describe('headless console', () => {
       const hexPort = Number(url.port).toString(16).toUpperCase().padStart(4, '0');
       const listening = readFileSync('/proc/net/tcp', 'utf8').split('\n').filter((l) => l.includes(`:${hexPort} `) && / 0A /.test(l));
       assert.ok(listening.length > 0 && listening.every((l) => l.trim().split(/\s+/)[1] === `0100007F:${hexPort}`), listening.join('\n'));
-      assert.equal((await fetch(url)).status, 200);
+      const page = await fetch(url);
+      assert.equal(page.status, 200);
+      // No cookie: cookies are not kept apart by port, so any other service on 127.0.0.1 would receive the token.
+      assert.equal(page.headers.get('set-cookie'), null);
+      assert.match(await page.text(), /src="app\.js\?token=/);
       assert.equal((await fetch(`${url.origin}/`)).status, 401);
     } finally {
       assert.equal(await stopAgentProcess(p), 0);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { COOKIE_NAME, hostAllowed, newConsoleToken, originAllowed, securityHeaders, tokenAllowed } from '../../src/console/console-guard.js';
+import { hostAllowed, newConsoleToken, originAllowed, securityHeaders, tokenAllowed, withTokenLinks } from '../../src/console/console-guard.js';
 import { bridgeCallSchema } from '../../src/contracts/bridge.js';
 
 describe('console guard', () => {
@@ -9,13 +9,15 @@ describe('console guard', () => {
     assert.ok(token.length >= 40);
     assert.notEqual(newConsoleToken(), token);
   });
-  test('the token is accepted from the URL or the console cookie, nothing else', () => {
-    assert.equal(tokenAllowed(new URL(`http://127.0.0.1:5/?token=${token}`), undefined, token), true);
-    assert.equal(tokenAllowed(new URL('http://127.0.0.1:5/'), `a=b; ${COOKIE_NAME}=${token}`, token), true);
-    assert.equal(tokenAllowed(new URL('http://127.0.0.1:5/?token=wrong'), undefined, token), false);
-    assert.equal(tokenAllowed(new URL('http://127.0.0.1:5/'), `${COOKIE_NAME}=${token}x`, token), false);
-    assert.equal(tokenAllowed(new URL(`http://127.0.0.1:5/?token=${token.slice(0, -1)}`), undefined, token), false);
-    assert.equal(tokenAllowed(new URL('http://127.0.0.1:5/'), `other=${token}`, token), false);
+  test('the token is accepted from the URL only (a cookie would reach every other service on 127.0.0.1)', () => {
+    assert.equal(tokenAllowed(new URL(`http://127.0.0.1:5/?token=${token}`), token), true);
+    assert.equal(tokenAllowed(new URL('http://127.0.0.1:5/?token=wrong'), token), false);
+    assert.equal(tokenAllowed(new URL(`http://127.0.0.1:5/?token=${token.slice(0, -1)}`), token), false);
+    assert.equal(tokenAllowed(new URL('http://127.0.0.1:5/'), token), false);
+  });
+  test('the page asks for its script and stylesheet with the token', () => {
+    const html = withTokenLinks('<link rel="stylesheet" href="styles.css"><script src="app.js" defer></script>', 'a-b');
+    assert.equal(html, '<link rel="stylesheet" href="styles.css?token=a-b"><script src="app.js?token=a-b" defer></script>');
   });
   test('only this loopback port is a valid Host (DNS rebinding)', () => {
     assert.equal(hostAllowed('127.0.0.1:8123', 8123), true);
