@@ -6,6 +6,7 @@ import { h, setText } from './dom.js';
 import type { WindowBridge } from './console-bridge.js';
 import type { Panel, PanelContext } from './panel.js';
 import { createApprovalsPanel } from './panels/approvals.js';
+import { createAsksPanel } from './panels/asks.js';
 import { createBudgetPanel } from './panels/budget.js';
 import { createHeaderPanel } from './panels/header.js';
 import { createRecentPanel } from './panels/recent.js';
@@ -36,8 +37,8 @@ export function startApp(root: HTMLElement, bridge: WindowBridge): void {
   };
   const header = createHeaderPanel(ctx);
   const main = h('main', { class: 'content' });
-  // Approvals come first: they have a deadline.
-  const panels: Panel[] = [header, createApprovalsPanel(ctx), createBudgetPanel(), createRunningPanel(ctx), createRecentPanel(ctx)];
+  // Asks and approvals come first: they have a deadline.
+  const panels: Panel[] = [header, createAsksPanel(ctx), createApprovalsPanel(ctx), createBudgetPanel(), createRunningPanel(ctx), createRecentPanel(ctx)];
   main.append(...panels.slice(1).map((p) => p.el));
   root.replaceChildren(header.el, main, status);
 
@@ -72,6 +73,7 @@ function titleOf(state: ViewState): string {
   const s = state.snapshot;
   if (state.link.status !== 'open') return 'GuruRMM Agent — disconnected';
   if (!s) return 'GuruRMM Agent';
+  if (s.asks.length) return `GuruRMM Agent — an AI task wants to act`;
   if (s.awaitingApproval.length) return `GuruRMM Agent — ${s.awaitingApproval.length} waiting for you`;
   if (s.paused) return 'GuruRMM Agent — paused';
   if (s.running.length) return `GuruRMM Agent — ${s.running.length} running`;

@@ -85,7 +85,7 @@ describe('the console guards its door', { skip, timeout: 30_000 }, () => {
     }
     const ok = await get(port, `/?token=${token}`, { host: `127.0.0.1:${port}` });
     assert.equal(ok.status, 200);
-    assert.match(ok.body, /<script src="app\.js" defer><\/script>/);
+    assert.match(ok.body, /<script src="app\.js\?token=[\w-]+" defer><\/script>/);
     assert.match(String(ok.headers['content-security-policy']), /script-src 'self'; style-src 'self'/);
   });
 
