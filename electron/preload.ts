@@ -28,6 +28,8 @@ const bridge: AgentBridge = {
   getHistory: method('getHistory'),
   getTaskOutput: method('getTaskOutput'),
   answerAsk: method('answerAsk'),
+  revokeGrant: method('revokeGrant'),
+  setShellApproval: method('setShellApproval'),
   subscribe(listener) {
     if (typeof listener !== 'function') throw new TypeError('subscribe needs a function.');
     const forward = (_event: IpcRendererEvent, event: BridgeEvent): void => listener(event);

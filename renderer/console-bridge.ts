@@ -27,6 +27,8 @@ const RESULTS: { [M in BridgeMethod]: z.ZodType<ResultOf<M>> } = {
   getHistory: z.array(recordSummarySchema),
   getTaskOutput: taskOutputSchema,
   answerAsk: z.boolean(),
+  revokeGrant: z.boolean(),
+  setShellApproval: z.boolean(),
 };
 
 const CALL_TIMEOUT_MS = 15_000;
@@ -142,6 +144,8 @@ export function createConsoleBridge(url = bridgeUrl()): WindowBridge {
     getHistory: (a) => call({ method: 'getHistory', ...a }),
     getTaskOutput: (a) => call({ method: 'getTaskOutput', ...a }),
     answerAsk: (a) => call({ method: 'answerAsk', ...a }),
+    revokeGrant: (a) => call({ method: 'revokeGrant', ...a }),
+    setShellApproval: (a) => call({ method: 'setShellApproval', ...a }),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -23,7 +23,9 @@ export function createBridgeHandlers(agent: Agent) {
     },
     stopTask: (c: CallOf<'stopTask'>) => agent.stopTask(c.commandId),
     stopAll: () => agent.stopAll(),
-    approve: (c: CallOf<'approve'>) => agent.approve(c.commandId),
+    approve: (c: CallOf<'approve'>) => agent.approve(c.commandId, c.grant ?? false),
+    revokeGrant: (c: CallOf<'revokeGrant'>) => agent.revokeGrant(c.requester),
+    setShellApproval: (c: CallOf<'setShellApproval'>) => agent.setShellApproval(c.level),
     deny: (c: CallOf<'deny'>) => agent.deny(c.commandId),
     // Summaries: the output of each record is fetched on its own when the user opens it.
     getHistory: (c: CallOf<'getHistory'>) => agent.history(c.limit, c.filter).map(summarize),

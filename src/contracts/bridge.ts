@@ -15,6 +15,10 @@ export type RecordSummary = z.infer<typeof recordSummarySchema>;
 
 export const approvalViewSchema = z.object({
   commandId: z.string(),
+  /** An AI task, or a shell command held for consent (shellApproval: consent). */
+  kind: z.enum(['ai', 'shell']),
+  /** Minutes the card may offer to allow this technician's AI tasks for (approvalGrantMinutes); null: no such offer. */
+  grantMinutes: z.number().int().positive().nullable(),
   task: z.string(),
   requestedBy: z.string().nullable(),
   workingDirectory: z.string(),
@@ -56,6 +60,10 @@ export const agentSnapshotSchema = z.object({
   paused: z.boolean(),
   pausedUntil: z.string().nullable(),
   approvalRequired: z.boolean(),
+  /** Shell-command consent: what the policy sets, and what applies (the local user may only raise it). */
+  shellApproval: z.object({ policy: z.enum(['off', 'notify', 'consent']), effective: z.enum(['off', 'notify', 'consent']) }),
+  /** Technicians whose AI tasks run without a card until `until` (ended by pause or revoke). */
+  grants: z.array(z.object({ requester: z.string(), until: z.string() })),
   userMayQuit: z.boolean(),
   claude: z.object({
     available: z.boolean(),
@@ -91,7 +99,9 @@ export const bridgeCallSchema = z.discriminatedUnion('method', [
   z.object({ method: z.literal('resume') }),
   z.object({ method: z.literal('stopTask'), commandId }),
   z.object({ method: z.literal('stopAll') }),
-  z.object({ method: z.literal('approve'), commandId }),
+  z.object({ method: z.literal('approve'), commandId, grant: z.boolean().optional() }),
+  z.object({ method: z.literal('revokeGrant'), requester: z.string().min(1).max(200) }),
+  z.object({ method: z.literal('setShellApproval'), level: z.enum(['off', 'notify', 'consent']) }),
   z.object({ method: z.literal('deny'), commandId }),
   z.object({ method: z.literal('getHistory'), filter: historyFilterSchema, limit: z.number().int().min(1).max(1000) }),
   z.object({ method: z.literal('getTaskOutput'), commandId }),

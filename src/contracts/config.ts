@@ -71,6 +71,10 @@ export const configSchema = z
     dataDir: z.string().min(1).optional(),
     approvalRequired: z.boolean().default(false),
     approvalTimeoutSeconds: z.number().positive().default(120),
+    /** When set, an approval card may also allow that technician's AI tasks for this many minutes. */
+    approvalGrantMinutes: z.number().int().positive().max(24 * 60).optional(),
+    /** Shell / PowerShell / Python commands: off, notify the local user, or hold each for their consent. */
+    shellApproval: z.enum(['off', 'notify', 'consent']).default('off'),
     userMayQuit: z.boolean().default(true),
     /** Tray app: force start at login on (true) or off (false); unset leaves it to the user. */
     startAtLogin: z.boolean().optional(),

@@ -212,8 +212,19 @@ export class Agent extends TypedEmitter<AgentEvents> {
     return this.#control.stopAll();
   }
 
-  approve(commandId: string): boolean {
-    return this.#control.approve(commandId);
+  /** Allows a waiting AI task or command; with `grant`, also that technician's AI tasks for approvalGrantMinutes. */
+  approve(commandId: string, grant = false): boolean {
+    return this.#control.approveWithGrant(commandId, grant);
+  }
+
+  /** Ends a grant early: that technician's AI tasks ask again. */
+  revokeGrant(requester: string): boolean {
+    return this.#control.revokeGrant(requester);
+  }
+
+  /** The local user's shell-command consent level (it never goes below the policy's). */
+  setShellApproval(level: 'off' | 'notify' | 'consent'): Promise<boolean> {
+    return this.#control.setShellApproval(level);
   }
 
   deny(commandId: string): boolean {
@@ -246,6 +257,8 @@ export class Agent extends TypedEmitter<AgentEvents> {
       paused: pause.paused,
       pausedUntil: pause.until === null ? null : new Date(pause.until).toISOString(),
       approvalRequired: this.config.approvalRequired,
+      shellApproval: this.#control.consent.shellApproval(),
+      grants: this.#control.consent.grants(),
       userMayQuit: this.config.userMayQuit,
       claude: aiTaskView({ config: this.config, ...this.#parts, budget: this.#budget, inFlight: this.#ctx.inFlight }),
       warnings: [...this.#parts.state.stateWarnings, ...this.#parts.store.warnings],

@@ -43,8 +43,13 @@ export async function runAiTask(deps: AiTaskDeps, cmd: CommandPayload, spec: Cla
   flight.record = { ...flight.record, working_directory: prepared.workingDirectory };
 
   if (ctx.config.approvalRequired) {
-    const decision = await awaitApproval(deps, flight, prepared.task, requester, prepared.workingDirectory);
-    if (decision) return decision;
+    if (deps.control.consent.hasGrant(requester)) {
+      // The local user allowed this technician's AI tasks for a while: recorded, not asked.
+      flight.record = { ...flight.record, decisions: [...flight.record.decisions, { at: new Date(ctx.clock.now()).toISOString(), decision: 'allow', by: 'grant' }] };
+    } else {
+      const decision = await awaitApproval(deps, flight, { kind: 'ai', task: prepared.task, requester, workingDirectory: prepared.workingDirectory });
+      if (decision) return decision;
+    }
   }
   const signal = flight.controller.signal;
   if (signal.aborted) return stoppedBeforeStart(signal);
@@ -91,17 +96,30 @@ export async function runAiTask(deps: AiTaskDeps, cmd: CommandPayload, spec: Cla
   return outcome;
 }
 
-/** Waits for the local user's decision; returns an outcome if the task must not run, else null. */
-async function awaitApproval(deps: AiTaskDeps, flight: InFlight, task: string, requester: string | null, workDir: string): Promise<ExecutionOutcome | null> {
+/**
+ * Waits for the local user's Allow or Deny of an AI task or (shellApproval: consent) a shell command;
+ * returns an outcome if it must not run, else null.
+ */
+export async function awaitApproval(
+  deps: Pick<AiTaskDeps, 'ctx' | 'control'>,
+  flight: InFlight,
+  what: { kind: 'ai' | 'shell'; task: string; requester: string | null; workingDirectory: string },
+): Promise<ExecutionOutcome | null> {
   const { ctx, control } = deps;
+  const { task, requester } = what;
   const id = flight.record.id;
   flight.record = { ...flight.record, status: 'awaiting_approval' };
   const timeoutSeconds = ctx.config.approvalTimeoutSeconds;
-  flight.approval = { commandId: id, task, requestedBy: requester, workingDirectory: workDir, expiresAt: new Date(ctx.clock.now() + timeoutSeconds * 1000).toISOString() };
+  const grantMinutes = what.kind === 'ai' && requester?.trim() ? (ctx.config.approvalGrantMinutes ?? null) : null;
+  flight.approval = {
+    commandId: id, kind: what.kind, grantMinutes, task, requestedBy: requester, workingDirectory: what.workingDirectory,
+    expiresAt: new Date(ctx.clock.now() + timeoutSeconds * 1000).toISOString(),
+  };
   await ctx.store.update(flight.record);
-  ctx.emit('notify', { title: 'AI task needs your approval', body: `${requester ? `${requester}: ` : ''}${task.slice(0, 120)}` });
+  const title = what.kind === 'ai' ? 'AI task needs your approval' : 'A command needs your consent';
+  ctx.emit('notify', { title, body: `${requester ? `${requester}: ` : ''}${task.slice(0, 120)}` });
   ctx.changed();
-  const decision = await control.requestApproval({ commandId: id, task, requestedBy: requester, workingDirectory: workDir }, flight.controller.signal);
+  const decision = await control.requestApproval({ commandId: id, task, requestedBy: requester, workingDirectory: what.workingDirectory }, flight.controller.signal);
   flight.approval = null;
   if (decision.by === 'cancel') {
     ctx.changed();

@@ -10,10 +10,10 @@ import type { CommandPayload, CommandResultPayload, ProgressKind, TaskRecord } f
 import { killProcessTree } from '../exec/process-tree.js';
 import { ProgressCoalescer } from '../exec/progress-coalescer.js';
 import { runShellCommand } from '../exec/shell-executor.js';
-import type { ExecutionOutcome, ProgressSink } from '../exec/types.js';
+import { stoppedBeforeStart, type ExecutionOutcome, type ProgressSink } from '../exec/types.js';
 import { verifyCommandSignature } from '../policy/command-signature.js';
 import type { AgentContext } from './agent-context.js';
-import { runAiTask } from './ai-task-runner.js';
+import { awaitApproval, runAiTask } from './ai-task-runner.js';
 import type { InFlight } from './in-flight.js';
 import type { LocalControl } from './local-control.js';
 import type { RateBudget } from './rate-budget.js';
@@ -188,6 +188,17 @@ export class CommandPipeline {
     const paused = this.#deps.control.pausedReason();
     if (paused) return refusal(paused);
     if (!cmd.command.trim()) return refusal('The command is empty; there is nothing to run.');
+    const consent = this.#deps.control.consent.shellApproval().effective;
+    const who = cmd.requested_by ?? null;
+    if (consent === 'consent') {
+      const decision = await awaitApproval(this.#deps, flight, { kind: 'shell', task: cmd.command, requester: who, workingDirectory: '' });
+      if (decision) return decision;
+      if (flight.controller.signal.aborted) return stoppedBeforeStart(flight.controller.signal);
+      const pausedNow = this.#deps.control.pausedReason();
+      if (pausedNow) return refusal(pausedNow);
+    } else if (consent === 'notify') {
+      ctx.emit('notify', { title: `${who ?? 'A technician'} runs a ${cmd.command_type} command`, body: cmd.command.slice(0, 200) });
+    }
     const timeoutSeconds = Math.min(cmd.timeout_seconds ?? 300, ctx.config.maxTimeoutSeconds);
     flight.record = { ...flight.record, started_at: new Date(ctx.clock.now()).toISOString() };
     ctx.changed();

@@ -6,6 +6,7 @@
 import type { StopRequest } from '../exec/types.js';
 import { ApprovalBroker, type ApprovalDecision } from '../policy/approval.js';
 import { AskBroker, type AskDecision } from './ask-broker.js';
+import { ConsentSettings } from './consent-settings.js';
 import type { AgentContext } from './agent-context.js';
 import type { LocalEvent } from './snapshot.js';
 
@@ -13,6 +14,7 @@ export class LocalControl {
   readonly #ctx: AgentContext;
   readonly broker: ApprovalBroker;
   readonly asks: AskBroker;
+  readonly consent: ConsentSettings;
   #pauseTimer: NodeJS.Timeout | null = null;
   #windows = 0;
 
@@ -21,6 +23,33 @@ export class LocalControl {
     this.broker = new ApprovalBroker(ctx.clock, ctx.config.approvalTimeoutSeconds * 1000);
     this.broker.on('change', () => ctx.changed());
     this.asks = new AskBroker(ctx.clock, () => ctx.changed());
+    this.consent = new ConsentSettings({ dataDir: ctx.dataDir, policy: ctx.config.shellApproval, clock: ctx.clock, logger: ctx.logger });
+  }
+
+  /** Allows an AI task; with `grant`, also that technician's next AI tasks for approvalGrantMinutes. */
+  approveWithGrant(commandId: string, grant: boolean): boolean {
+    const minutes = this.#ctx.config.approvalGrantMinutes;
+    const waiting = this.#ctx.inFlight.get(commandId)?.approval;
+    if (grant && minutes && waiting?.kind === 'ai' && waiting.requestedBy?.trim()) {
+      this.consent.grant(waiting.requestedBy, minutes);
+      void this.record('allow', `${waiting.requestedBy.trim()}'s AI tasks for ${minutes} min`);
+    }
+    return this.broker.decide(commandId, 'allow');
+  }
+
+  revokeGrant(requester: string): boolean {
+    const done = this.consent.revoke(requester);
+    if (done) {
+      void this.record('deny', `ended the grant for ${requester}`);
+      this.#ctx.changed();
+    }
+    return done;
+  }
+
+  async setShellApproval(level: 'off' | 'notify' | 'consent'): Promise<boolean> {
+    await this.consent.setShellApproval(level);
+    this.#ctx.changed();
+    return true;
   }
 
   /** A window or console client is open (someone can be asked); returns the function that says it closed. */
@@ -46,6 +75,8 @@ export class LocalControl {
     const now = this.#ctx.clock.now();
     const until = durationMs === null ? null : now + durationMs;
     await this.#ctx.state.pause.set({ paused: true, until, since: now });
+    // A pause ends every grant: after it, each AI task asks again.
+    this.consent.revokeAll();
     this.schedulePauseExpiry();
     await this.record('pause', until === null ? 'until resumed' : `until ${new Date(until).toISOString()}`);
     if (stopRunning) this.stopAll();

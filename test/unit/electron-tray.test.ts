@@ -25,6 +25,8 @@ function snapshot(over: Partial<AgentSnapshot> = {}): AgentSnapshot {
     paused: false,
     pausedUntil: null,
     approvalRequired: false,
+    shellApproval: { policy: 'off', effective: 'off' },
+    grants: [],
     userMayQuit: true,
     claude: {
       available: true,
@@ -56,7 +58,7 @@ function running(id: string, kind: RecordSummary['kind'], requestedBy: string | 
   };
 }
 
-const approval = (commandId: string, task: string, requestedBy: string | null) => ({ commandId, task, requestedBy, workingDirectory: '/srv', expiresAt: '2025-01-01T10:02:00.000Z' });
+const approval = (commandId: string, task: string, requestedBy: string | null) => ({ commandId, kind: 'ai' as const, grantMinutes: null, task, requestedBy, workingDirectory: '/srv', expiresAt: '2025-01-01T10:02:00.000Z' });
 
 /** Labels of a menu, submenus indented, separators as "---". */
 function labels(items: TrayMenuItem[], indent = ''): string[] {
