@@ -2,7 +2,10 @@
 import path from 'node:path';
 import type { Script } from '../../test/support/fake-anthropic.js';
 
-/** Reads each listed context file with the CLI's Read tool, then reports the ERROR lines it saw. */
+/**
+ * Reads each listed context file with the CLI's Read tool, then reports the ERROR lines it saw. Asked to
+ * mark them as reviewed, it first wants to edit the first file (so the window's per-action ask can be tried).
+ */
 export const demoModelScript: Script = (req) => {
   const workDir = /working directory (.+?); do not/.exec(req.system)?.[1] ?? '.';
   const messages = Array.isArray(req.body.messages) ? (req.body.messages as unknown[]) : [];
@@ -12,6 +15,10 @@ export const demoModelScript: Script = (req) => {
   if (next) return { toolUse: { name: 'Read', input: { file_path: path.join(workDir, next) } } };
   const transcript = messages.map((m) => JSON.stringify(m)).join('\n');
   const errors = [...transcript.matchAll(/ERROR[^\\"]*/g)].map((m) => m[0]);
+  const wantsEdit = /reviewed/i.test(JSON.stringify(messages[0] ?? '')) && files[0] && errors[0];
+  if (wantsEdit && readSoFar === files.length) {
+    return { toolUse: { name: 'Edit', input: { file_path: path.join(workDir, files[0]!), old_string: errors[0]!, new_string: `REVIEWED ${errors[0]!}` } } };
+  }
   return {
     text: errors.length
       ? `Found ${errors.length} error line(s):\n${[...new Set(errors)].map((e) => `- ${e}`).join('\n')}`

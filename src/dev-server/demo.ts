@@ -2,7 +2,8 @@
  * `npm run demo`: a local dev RMM server + the agent with its console (the window, in a browser) + (without
  * ANTHROPIC_API_KEY) an offline model for AI tasks, all on 127.0.0.1. Dispatches `echo hi`, shows the
  * result, and prints the console URL and how to dispatch more. `--approval` makes every AI task wait for
- * Allow in the window. `--once` also runs one AI task and exits (0 when both succeeded).
+ * Allow in the window; `--ask` lets AI tasks ask the local user before editing a file (claude.askTools).
+ * `--once` also runs one AI task and exits (0 when both succeeded).
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -20,6 +21,7 @@ const demoDir = path.join(root, '.demo');
 const workspace = path.join(demoDir, 'workspace');
 const once = process.argv.includes('--once');
 const approval = process.argv.includes('--approval');
+const ask = process.argv.includes('--ask');
 
 async function startServer(apiKey: string): Promise<DevServer> {
   try {
@@ -72,6 +74,7 @@ async function main(): Promise<number> {
         claude: {
           baseDirectory: workspace,
           executable: process.env.CLAUDE_EXECUTABLE ?? path.join(root, 'node_modules', '.bin', 'claude'),
+          ...(ask ? { askTools: ['Edit(./**)'] } : {}),
           env: claudeEnv,
         },
       },
@@ -139,7 +142,7 @@ The demo is running: dev RMM server ${server.agentUrl}, agent ${agent_id}${model
 Open the agent's window (what the person at the workstation sees) in your browser:
 
   ${consoleUrl ?? '(the console did not start; see the [agent] lines above)'}
-${approval ? '\nEvery AI task waits for Allow or Deny in that window.\n' : '\n(Run `npm run demo -- --approval` to have AI tasks wait for Allow in the window.)\n'}
+${approval ? '\nEvery AI task waits for Allow or Deny in that window.\n' : '\n(Run `npm run demo -- --approval` to have AI tasks wait for Allow in the window.)\n'}${ask ? '\nAI tasks may ask to edit files in their folder: the window shows the exact change, and you allow or deny it:\n\n  npm run dispatch -- ai "Mark the errors in the sync log as reviewed" --cwd logs --context sync.log\n' : '(Run `npm run demo -- --ask` to let AI tasks ask you, in the window, before they edit a file.)\n'}
 In another terminal, in this directory:
 
   npm run dispatch -- shell "echo hi"

@@ -72,6 +72,7 @@ async function main(argv: string[]): Promise<number> {
     const records = await client.history(values.agent, values.limit ? Number(values.limit) : 20);
     for (const r of records) {
       console.log(`${r.received_at}  ${r.status.padEnd(11)} ${String(r.exit_code ?? '').padStart(4)}  ${r.kind.padEnd(11)} ${r.summary.slice(0, 60)}${r.reason ? `  (${r.reason})` : ''}`);
+      for (const d of r.decisions) console.log(`    local decision: ${d.decision} (by ${d.by}, ${d.at})`);
     }
     return 0;
   }

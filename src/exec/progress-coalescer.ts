@@ -28,7 +28,8 @@ export class ProgressCoalescer {
   push(kind: ProgressKind, data: string): void {
     if (this.#closed || this.#exhausted || data.length === 0) return;
     const last = this.#pending.at(-1);
-    if (last && last.kind === kind) last.data += data;
+    // Output streams are byte streams; AI-task events are lines of their own and stay separate lines.
+    if (last && last.kind === kind) last.data += kind === 'stdout' || kind === 'stderr' || last.data.endsWith('\n') ? data : `\n${data}`;
     else this.#pending.push({ kind, data });
     this.#pendingChars += data.length;
     // Never hold more than the budget in memory, whatever the rate of output.
