@@ -8,6 +8,7 @@ import type { Panel, PanelContext } from './panel.js';
 import { createApprovalsPanel } from './panels/approvals.js';
 import { createAsksPanel } from './panels/asks.js';
 import { createBudgetPanel } from './panels/budget.js';
+import { createConsentPanel } from './panels/consent.js';
 import { createHeaderPanel } from './panels/header.js';
 import { createRecentPanel } from './panels/recent.js';
 import { createRunningPanel } from './panels/running.js';
@@ -38,7 +39,7 @@ export function startApp(root: HTMLElement, bridge: WindowBridge): void {
   const header = createHeaderPanel(ctx);
   const main = h('main', { class: 'content' });
   // Asks and approvals come first: they have a deadline.
-  const panels: Panel[] = [header, createAsksPanel(ctx), createApprovalsPanel(ctx), createBudgetPanel(), createRunningPanel(ctx), createRecentPanel(ctx)];
+  const panels: Panel[] = [header, createAsksPanel(ctx), createApprovalsPanel(ctx), createBudgetPanel(), createConsentPanel(ctx), createRunningPanel(ctx), createRecentPanel(ctx)];
   main.append(...panels.slice(1).map((p) => p.el));
   root.replaceChildren(header.el, main, status);
 

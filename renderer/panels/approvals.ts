@@ -1,6 +1,8 @@
 /**
- * AI tasks waiting for the local user (SPEC §5, §6): the task, who asked, where it would run, Allow /
- * Deny, and the time left before the agent denies it by itself. New cards are announced politely.
+ * AI tasks and (shellApproval: consent) shell commands waiting for the local user (SPEC §5, §6): the task
+ * or the whole command, who asked, where it would run, Allow / Deny (and, where the policy offers one, a
+ * time-boxed grant for that technician's AI tasks), and the time left before the agent denies it by itself.
+ * New cards are announced politely.
  */
 import type { ApprovalView } from '../../src/contracts/bridge.js';
 import { h, setAttr, setDisabled, setText, show } from '../dom.js';
@@ -44,40 +46,52 @@ function createApprovalCard(ctx: PanelContext, first: ApprovalItem): Row<Approva
   const a = first.approval;
   const expiresAt = Date.parse(a.expiresAt);
   const total = Math.max(1000, expiresAt - first.now);
+  const isShell = a.kind === 'shell';
   const badge = kindBadge();
-  setKind(badge, 'claude_task');
+  if (isShell) setText(badge, 'Command');
+  else setKind(badge, 'claude_task');
   const countdown = h('span', { class: 'countdown', 'aria-hidden': 'true' });
   const spoken = h('span', { class: 'visually-hidden', text: `Denied automatically at ${clockTime(expiresAt)} unless you answer.` });
-  const text = h('p', { class: 'task-text', text: a.task });
+  // A command is shown whole, wrapped and scrollable: a hidden tail could be what it really does.
+  const text = isShell
+    ? h('pre', { class: 'ask-detail approval-command', tabindex: '0', 'aria-label': 'The whole command' }, a.task)
+    : h('p', { class: 'task-text', text: a.task });
   const meta = whoWhere();
   meta.set(a.requestedBy, a.workingDirectory);
-  const subject = `AI task${a.requestedBy ? ` from ${a.requestedBy}` : ''}: ${a.task.slice(0, 80)}`;
+  const what = isShell ? 'Command' : 'AI task';
+  const subject = `${what}${a.requestedBy ? ` from ${a.requestedBy}` : ''}: ${a.task.slice(0, 80)}`;
   const allow = h('button', { type: 'button', class: 'btn btn-allow', 'aria-label': `Allow ${subject}`, text: 'Allow' });
   const deny = h('button', { type: 'button', class: 'btn btn-deny', 'aria-label': `Deny ${subject}`, text: 'Deny' });
+  const grantText = !isShell && a.grantMinutes && a.requestedBy ? `Allow ${a.requestedBy}'s AI tasks for ${a.grantMinutes} min` : null;
+  const grant = grantText ? h('button', { type: 'button', class: 'btn btn-grant', text: grantText }) : null;
   const fill = h('span', { class: 'countdown-fill' });
   const bar = h('div', { class: 'countdown-bar', 'aria-hidden': 'true' }, fill);
   const el = h(
     'article',
-    { class: 'approval', 'aria-label': `${subject}. Waiting for your approval.` },
+    { class: `approval approval-${a.kind}`, 'aria-label': `${subject}. Waiting for your approval.` },
     h('div', { class: 'task-head' }, badge, countdown, spoken),
     text,
     meta.el,
     bar,
-    h('div', { class: 'approval-actions' }, allow, deny),
+    h('div', { class: 'approval-actions' }, allow, deny, ...(grant ? [grant] : [])),
   );
   let busy = false;
   let last = first;
 
-  async function decide(verb: 'approve' | 'deny'): Promise<void> {
+  async function decide(verb: 'approve' | 'deny' | 'grant'): Promise<void> {
     busy = true;
     update(last);
-    const ok = await ctx.act(verb === 'approve' ? 'Could not allow the task.' : 'Could not deny the task.', () => ctx.bridge[verb]({ commandId: a.commandId }));
-    if (ok === false) ctx.say('That task is no longer waiting for an answer.');
+    const noun = isShell ? 'command' : 'task';
+    const ok = await ctx.act(verb === 'deny' ? `Could not deny the ${noun}.` : `Could not allow the ${noun}.`, () =>
+      verb === 'deny' ? ctx.bridge.deny({ commandId: a.commandId }) : ctx.bridge.approve({ commandId: a.commandId, grant: verb === 'grant' }),
+    );
+    if (ok === false) ctx.say(`That ${noun} is no longer waiting for an answer.`);
     busy = false;
     update(last);
   }
   allow.addEventListener('click', () => void decide('approve'));
   deny.addEventListener('click', () => void decide('deny'));
+  grant?.addEventListener('click', () => void decide('grant'));
 
   function update(item: ApprovalItem): void {
     last = item;
@@ -89,6 +103,7 @@ function createApprovalCard(ctx: PanelContext, first: ApprovalItem): Row<Approva
     el.classList.toggle('is-urgent', left < 15_000);
     setDisabled(allow, busy || expired || !item.enabled);
     setDisabled(deny, busy || expired || !item.enabled);
+    if (grant) setDisabled(grant, busy || expired || !item.enabled);
     setAttr(el, 'aria-busy', busy ? 'true' : null);
   }
 

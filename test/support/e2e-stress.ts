@@ -29,10 +29,11 @@ export function stressBridgeSource(opts: { records: number; progressPerSecond: n
     agentId: 'stress-agent-0001', hostname: 'stress-host', version: '0.1.0',
     connection: { state: 'connected', detail: null, serverUrl: 'wss://rmm.example.com/agent' },
     paused: false, pausedUntil: null, approvalRequired: true, userMayQuit: true,
+    shellApproval: { policy: 'off', effective: 'off' }, grants: [],
     claude: { available: true, problem: null, confinement: { confined: true, detail: 'bubblewrap', warning: null },
       budget: { limit: 10, used: 3, window_seconds: 3600, next_slot_at: null }, concurrency: { limit: 2, running: 2 } },
     warnings: [], running: running.map((r) => ({ record: r, tail: 'started' })),
-    awaitingApproval: [{ commandId: 'cmd-wait', task: 'Waiting task', requestedBy: 'tech', workingDirectory: '/srv/share', expiresAt: iso(Date.now() + 60000) }],
+    awaitingApproval: [{ commandId: 'cmd-wait', kind: 'ai', grantMinutes: null, task: 'Waiting task', requestedBy: 'tech', workingDirectory: '/srv/share', expiresAt: iso(Date.now() + 60000) }],
     recent: recent, localEvents: [],
   });
   const listeners = new Set();
@@ -42,7 +43,7 @@ export function stressBridgeSource(opts: { records: number; progressPerSecond: n
   window.agent = {
     getSnapshot: () => ok(snapshot()),
     pause: () => ok(true), resume: () => ok(true), stopTask: () => ok(true), stopAll: () => ok(0),
-    approve: () => ok(true), deny: () => ok(true),
+    approve: () => ok(true), deny: () => ok(true), revokeGrant: () => ok(true), setShellApproval: () => ok(true),
     getHistory: (a) => ok(recent.slice(0, a.limit).map((r) => ({ ...r, stdout: 'out', stderr: '' }))),
     getTaskOutput: () => ok({ stdout: 'out', stderr: '' }),
     subscribe: (l) => { listeners.add(l); return () => listeners.delete(l); },
