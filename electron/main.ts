@@ -81,6 +81,8 @@ async function startAgent(): Promise<void> {
     logger,
   }));
   registerBridgeIpc({ ipcMain, handlers: createBridgeHandlers(core), logger, isTrustedSender: trustAgentWindow(() => win.contents()) });
+  // The tray app always has its window (shown by a notification when an action needs the user): asks go to it.
+  core.attachWindow();
   pushAgentEvents({ agent: core, target: () => win.contents() });
   showAgentNotifications({ agent: core, Notification, onClick: () => win.show(), logger });
 
