@@ -57,7 +57,7 @@ describe('preload', () => {
 
   test('exposes exactly window.agent with the bridge\'s named calls and subscribe, needing nothing but electron', () => {
     assert.deepEqual(Object.keys(p.exposed), ['agent']);
-    assert.deepEqual(Object.keys(p.exposed.agent as object).sort(), ['approve', 'deny', 'getHistory', 'getSnapshot', 'getTaskOutput', 'pause', 'resume', 'stopAll', 'stopTask', 'subscribe']);
+    assert.deepEqual(Object.keys(p.exposed.agent as object).sort(), ['answerAsk', 'approve', 'deny', 'getHistory', 'getSnapshot', 'getTaskOutput', 'pause', 'resume', 'revokeGrant', 'setShellApproval', 'stopAll', 'stopTask', 'subscribe']);
     assert.deepEqual([...p.requested], ['electron']);
   });
 
