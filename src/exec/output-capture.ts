@@ -5,7 +5,8 @@
 export class CappedOutput {
   readonly #headLimit: number;
   readonly #tailLimit: number;
-  readonly #head: Buffer;
+  /** Filled as output arrives, never allocated up front: a short command must not cost the whole limit. */
+  #head: Buffer[] = [];
   #headLen = 0;
   #tail: Buffer[] = [];
   #tailLen = 0;
@@ -15,7 +16,6 @@ export class CappedOutput {
     const limit = Math.max(2, Math.floor(limitBytes));
     this.#headLimit = Math.floor(limit / 2);
     this.#tailLimit = limit - this.#headLimit;
-    this.#head = Buffer.alloc(this.#headLimit);
   }
 
   get totalBytes(): number {
@@ -28,7 +28,7 @@ export class CappedOutput {
 
   /** Bytes held in memory right now (bounded by the limit plus one chunk). */
   get retainedBytes(): number {
-    return this.#headLimit + this.#tailLen;
+    return this.#headLen + this.#tailLen;
   }
 
   write(chunk: Buffer | string): void {
@@ -36,9 +36,10 @@ export class CappedOutput {
     this.#total += buf.length;
     if (this.#headLen < this.#headLimit) {
       const n = Math.min(buf.length, this.#headLimit - this.#headLen);
-      buf.copy(this.#head, this.#headLen, 0, n);
+      this.#head.push(Buffer.from(buf.subarray(0, n)));
       this.#headLen += n;
       buf = buf.subarray(n);
+      if (this.#head.length > 64) this.#head = [Buffer.concat(this.#head)];
     }
     if (buf.length === 0) return;
     if (buf.length >= this.#tailLimit) {
@@ -64,7 +65,7 @@ export class CappedOutput {
 
   /** The captured text: everything if it fit, else head + "[... N bytes truncated ...]" + tail. */
   toString(): string {
-    const head = this.#head.subarray(0, this.#headLen);
+    const head = Buffer.concat(this.#head, this.#headLen);
     const tail = Buffer.concat(this.#tail, this.#tailLen);
     if (!this.truncated) return Buffer.concat([head, tail]).toString('utf8');
     const headCut = completeUtf8Prefix(head);

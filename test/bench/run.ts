@@ -1,124 +1,84 @@
 /**
- * `npm run bench`: the agent's overhead, measured as ratios against the same work done directly in
- * the same run (the machine is shared and noisy, so absolute times mean little on their own).
+ * `npm run bench`: the agent measured against floors taken in the same run (the machine is shared and
+ * noisy, so an absolute time means little on its own). Prints one Markdown table, then the per-phase
+ * figures behind it. Environment: BENCH_RUNS (10 = full run; smaller scales every count down),
+ * BENCH_IDLE_SECONDS (row 5's window, default 60), BENCH_ROWS (e.g. "1,2,5": only those rows), BENCH_AGENT=tsx
+ * (run the agent from source through tsx instead of the built tree; rows 5 and 7 always use the built tree).
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { buildClaudeArgs } from '../../src/claude/claude-args.js';
-import { buildClaudeEnv } from '../../src/claude/claude-env.js';
-import { taskMessage } from '../../src/claude/claude-executor.js';
-import { probeConfinement } from '../../src/confine/cli-sandbox.js';
-import { parseConfig } from '../../src/contracts/config.js';
-import { Agent } from '../../src/core/agent.js';
-import { silentLogger } from '../../src/core/logger.js';
 import { startDevServer } from '../../src/dev-server/dev-server.js';
-import { CLAUDE_CLI, claudeConfig } from '../support/claude-cli.js';
-import { startFakeAnthropic } from '../support/fake-anthropic.js';
+import { agentForm, API_KEY, ensureBuiltPatiently, type BenchContext } from './processes.js';
+import { aiRows } from './row-ai.js';
+import { commandRows } from './row-commands.js';
+import { idleRows } from './row-idle.js';
+import { outputRows } from './row-output.js';
+import { restartRows } from './row-restart.js';
+import { startupRows } from './row-startup.js';
+import { BENCH_RUNS, failedRow, markdownTable, Notes, type Row } from './stats.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 20);
+const ROWS: { id: string; what: string; run: (ctx: BenchContext) => Promise<Row[]> }[] = [
+  { id: '1-2', what: 'shell commands: echo round trip and burst', run: commandRows },
+  { id: '3', what: 'AI task', run: aiRows },
+  { id: '4', what: '50 MB of output', run: outputRows },
+  { id: '5', what: 'idle agent', run: idleRows },
+  { id: '6', what: 'server restart to outbox flushed', run: restartRows },
+  { id: '7', what: 'agent start to authenticated', run: startupRows },
+];
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
+function wanted(id: string): boolean {
+  const only = process.env.BENCH_ROWS?.split(',').map((s) => s.trim()).filter(Boolean);
+  return !only || id.split('-').some((n) => only.includes(n));
 }
 
-function run(file: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string; untilLine?: RegExp } = {}): Promise<number> {
-  const t0 = performance.now();
-  const child = spawn(file, args, { cwd: opts.cwd, env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'ignore'] });
-  if (opts.stdin) child.stdin.write(opts.stdin);
-  child.stdout.on('data', (d: Buffer) => {
-    if (opts.untilLine?.test(d.toString())) child.stdin.end();
-  });
-  if (!opts.untilLine) child.stdin.end();
-  child.stdout.resume();
-  return new Promise((resolve) => child.on('close', () => resolve(performance.now() - t0)));
+function machine(): string {
+  const nproc = execFileSync('nproc', { encoding: 'utf8' }).trim();
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const load = os.loadavg().map((l) => l.toFixed(2)).join(' ');
+  return `nproc ${nproc} (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Linux ${os.release()}, node ${process.version}, ` +
+    `${new Date().toISOString()}, load average at start ${load}, BENCH_RUNS=${BENCH_RUNS}`;
 }
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gururmm-bench-'));
-  const base = path.join(dir, 'base');
-  mkdirSync(base);
-  const server = await startDevServer({ apiKeys: ['k'] });
-  const model = await startFakeAnthropic(() => ({ text: 'ok' }));
-  const { config } = parseConfig({
-    serverUrl: server.agentUrl,
-    apiKey: 'k',
-    claude: { baseDirectory: base, executable: CLAUDE_CLI, sandbox: 'off', maxTasksPerHour: 10_000, env: { ANTHROPIC_BASE_URL: model.url, ANTHROPIC_API_KEY: 'x' } },
-  });
-  const agent = await Agent.create({ config, dataDir: path.join(dir, 'data'), logger: silentLogger });
-  agent.start();
-  const { agent_id } = await server.waitForAgent();
-  const rows: [string, string, string, string][] = [];
-
-  // 1. A trivial shell command: dispatch -> result through the agent, against spawning it directly.
-  const direct: number[] = [];
-  const viaAgent: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    direct.push(await run('/bin/sh', ['-c', 'true']));
-    const t0 = performance.now();
-    await server.waitForResult(server.dispatch(agent_id, { command_type: 'shell', command: 'true' }));
-    viaAgent.push(performance.now() - t0);
+  const notes = new Notes();
+  const server = await startDevServer({ apiKeys: [API_KEY] });
+  const ctx: BenchContext = { server, dir, notes };
+  let build: string;
+  try {
+    const b = await ensureBuiltPatiently();
+    build = b.compiled ? `compiled before the rows (${(b.ms / 1000).toFixed(1)} s)` : 'up to date';
+    if (b.failures) build += ` (after ${b.failures} failed attempt(s) on sources being edited)`;
+  } catch (err) {
+    // Rows 5 and 7 need the built tree and will say so; the others can run the sources.
+    agentForm.current = 'tsx';
+    build = `FAILED (${(err as Error).message.slice(0, 200)}), so the agent runs from source`;
   }
-  rows.push(['shell `true`, dispatch -> result', `${median(viaAgent).toFixed(1)} ms`, `${median(direct).toFixed(1)} ms`, (median(viaAgent) / median(direct)).toFixed(2)]);
-
-  // 2. An AI task: dispatch -> result through the agent, against running the CLI directly with the same argv.
-  const cfg = claudeConfig(model.url, { sandbox: 'off' });
-  const argv = buildClaudeArgs(cfg, { workingDirectory: base, settingsFile: null });
-  const env = buildClaudeEnv(cfg, path.join(dir, 'direct'));
-  const cliDirect: number[] = [];
-  const aiViaAgent: number[] = [];
-  const toSpawn: number[] = [];
-  const aiRuns = Math.max(3, Math.floor(RUNS / 3));
-  for (let i = 0; i < aiRuns; i++) {
-    cliDirect.push(await run(CLAUDE_CLI, argv, { cwd: base, env, stdin: taskMessage('hello', []), untilLine: /"type":"result"/ }));
-    let spawnedAt = 0;
-    const off = agent.on('notify', (n) => {
-      if (n.title === 'AI task started') spawnedAt = performance.now();
-    });
-    const t0 = performance.now();
-    await server.waitForResult(server.dispatch(agent_id, { command_type: { claude_task: { task: 'hello' } }, command: '' }), 60_000);
-    aiViaAgent.push(performance.now() - t0);
-    toSpawn.push(spawnedAt - t0);
-    off();
-  }
-  rows.push(['AI task, dispatch -> result', `${median(aiViaAgent).toFixed(0)} ms`, `${median(cliDirect).toFixed(0)} ms`, (median(aiViaAgent) / median(cliDirect)).toFixed(2)]);
-  rows.push(['AI task, dispatch -> CLI spawn', `${median(toSpawn).toFixed(1)} ms`, '', '']);
-
-  // 2b. The same AI task confined by bubblewrap (claude.sandbox: required), against the unconfined agent above.
-  if ((await probeConfinement()).kind === 'bubblewrap') {
-    const confined = parseConfig({ ...config, claude: { ...config.claude, sandbox: 'required' } }).config;
-    const confinedAgent = await Agent.create({ config: confined, dataDir: path.join(dir, 'data-confined'), logger: silentLogger });
-    confinedAgent.start();
-    await server.waitForAgent(20_000, confinedAgent.agentId);
-    const boxed: number[] = [];
-    for (let i = 0; i < aiRuns; i++) {
+  const form = agentForm.current === 'tsx' ? 'the agent from source through tsx' : 'the agent from the built tree (dist/), as `npm run agent` runs it';
+  const header = `${machine()}; ${form}; build ${build}`;
+  process.stderr.write(`${header}\n`);
+  const rows: Row[] = [];
+  try {
+    for (const r of ROWS) {
+      if (!wanted(r.id)) continue;
       const t0 = performance.now();
-      await server.waitForResult(server.dispatch(confinedAgent.agentId, { command_type: { claude_task: { task: 'hello' } }, command: '' }), 60_000);
-      boxed.push(performance.now() - t0);
+      process.stderr.write(`row ${r.id}: ${r.what}...\n`);
+      try {
+        rows.push(...(await r.run(ctx)));
+      } catch (err) {
+        rows.push(failedRow(r.id, r.what, err));
+      }
+      process.stderr.write(`row ${r.id} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
     }
-    await confinedAgent.stop();
-    rows.push(['AI task confined, dispatch -> result', `${median(boxed).toFixed(0)} ms`, `${median(cliDirect).toFixed(0)} ms`, (median(boxed) / median(cliDirect)).toFixed(2)]);
-    rows.push(['  confinement start-up cost (vs unconfined)', `+${(median(boxed) - median(aiViaAgent)).toFixed(0)} ms`, '', (median(boxed) / median(aiViaAgent)).toFixed(2)]);
+  } finally {
+    await ctx.server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
-
-  // 3. Output throughput: 50 MB through the agent (capped result), against discarding it directly.
-  const big = 'head -c 52428800 /dev/zero | tr "\\0" x';
-  const rawBig = await run('/bin/sh', ['-c', `${big} > /dev/null`]);
-  const t0 = performance.now();
-  await server.waitForResult(server.dispatch(agent_id, { command_type: 'shell', command: big }), 120_000);
-  const agentBig = performance.now() - t0;
-  rows.push(['50 MB of output, dispatch -> result', `${agentBig.toFixed(0)} ms`, `${rawBig.toFixed(0)} ms`, (agentBig / rawBig).toFixed(2)]);
-
-  await agent.stop();
-  await server.stop();
-  await model.close();
-  rmSync(dir, { recursive: true, force: true });
-
-  const header: [string, string, string, string] = ['what', 'through the agent', 'directly', 'ratio'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  for (const r of [header, ...rows]) console.log(r.map((c, i) => c.padEnd(widths[i]!)).join('  '));
+  console.log(`Machine: ${header}\n`);
+  console.log(markdownTable(rows));
+  console.log(`\nBehind the figures:\n${notes.lines.join('\n')}`);
 }
 
 main().then(

@@ -50,6 +50,11 @@ describe('capped output', () => {
     for (let i = 0; i < 800; i++) c.write(chunk);
     assert.equal(c.totalBytes, 800 * 64 * 1024);
     assert.ok(c.retainedBytes <= 1024 * 1024 + 64 * 1024);
+    // A short command costs what it wrote, not the limit: a burst of 1,000 must not hold 1,000 MiB.
+    const short = new CappedOutput(1024 * 1024);
+    short.write('hi\n');
+    assert.equal(short.retainedBytes, 3);
+    assert.equal(short.toString(), 'hi\n');
     assert.ok(c.toString().length < 1024 * 1024 + 100);
   });
 });
