@@ -15,6 +15,7 @@ import { aiRows } from './row-ai.js';
 import { commandRows } from './row-commands.js';
 import { idleRows } from './row-idle.js';
 import { outputRows } from './row-output.js';
+import { renderRows } from './row-render.js';
 import { restartRows } from './row-restart.js';
 import { startupRows } from './row-startup.js';
 import { BENCH_RUNS, failedRow, markdownTable, Notes, type Row } from './stats.js';
@@ -26,6 +27,7 @@ const ROWS: { id: string; what: string; run: (ctx: BenchContext) => Promise<Row[
   { id: '5', what: 'idle agent', run: idleRows },
   { id: '6', what: 'server restart to outbox flushed', run: restartRows },
   { id: '7', what: 'agent start to authenticated', run: startupRows },
+  { id: '8', what: 'the window in Chromium through the console', run: () => renderRows() },
 ];
 
 function wanted(id: string): boolean {
