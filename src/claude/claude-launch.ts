@@ -8,7 +8,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ClaudeConfig } from '../contracts/config.js';
 import { SANDBOX_HOME } from '../confine/bwrap-args.js';
 import { confinedCommand, policyAllowsWrites, programPathsFor, type Confinement } from '../confine/cli-sandbox.js';
-import { cwdOfPinnedFd, pinDirectory, verifyProcessCwd, type DirectoryIdentity } from '../confine/directory-pin.js';
+import { pinDirectory, verifyProcessCwd, type DirectoryIdentity } from '../confine/directory-pin.js';
 import { spawnTree, type TreeProcess } from '../exec/process-tree.js';
 import { fail, pass, type Check } from '../policy/check.js';
 import { resolveContextFiles } from '../policy/path-guard.js';
@@ -73,9 +73,10 @@ export async function launchClaude(req: LaunchRequest): Promise<Check<TreeProces
       const env = { ...req.env, HOME: SANDBOX_HOME, TMPDIR: '/tmp' };
       return pass(spawnTree(cmd.file, cmd.args, { cwd: '/', env, stdin: 'pipe', extraFds: [fd], ...marker }));
     }
-    // Unconfined: the child changes into the pinned directory itself (fd 3), not wherever its path leads now.
-    const cwd = process.platform === 'linux' ? cwdOfPinnedFd(3) : req.workingDirectory;
-    return pass(spawnTree(req.executable, req.args, { cwd, env: req.env, stdin: 'pipe', extraFds: [fd], ...marker }));
+    // Unconfined: the CLI starts in the checked path, and its real cwd is verified against the pinned
+    // identity before it is given anything (verifyLaunched). The descriptor is not handed over: the CLI
+    // would inherit it as fd 3, where its own shell tooling expects nothing (its Bash tool then hangs).
+    return pass(spawnTree(req.executable, req.args, { cwd: req.workingDirectory, env: req.env, stdin: 'pipe', ...marker }));
   } finally {
     closeSync(fd);
   }

@@ -51,11 +51,6 @@ export function pinDirectory(canonicalPath: string, expected: DirectoryIdentity)
   return pass(fd);
 }
 
-/** The cwd a child is started in so that it lands in the pinned directory itself, not wherever its path leads now. */
-export function cwdOfPinnedFd(fdInChild: number): string {
-  return `/proc/self/fd/${fdInChild}`;
-}
-
 /**
  * Linux: waits until `root` or one of its descendants runs `executable`, and checks that process's real
  * cwd is the pinned directory. Other platforms have no /proc to ask and pass (the pin is their guard).
