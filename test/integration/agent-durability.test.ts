@@ -101,7 +101,8 @@ describe('nothing is lost', () => {
       assert.ok(r.stdout.length <= 1024 * 1024 + 100);
       assert.match(r.stdout, /\[\.\.\. \d+ bytes truncated \.\.\.\]/);
       assert.match(r.stdout, /THE-END\n$/);
-      assert.ok(after - before < 48 * 1024, `peak RSS grew by ${Math.round((after - before) / 1024)} MiB`);
+      // A bound, not a speed goal (docs/BENCHMARKS.md measures it): holding the whole output would cost 50+ MiB more.
+      assert.ok(after - before < 64 * 1024, `peak RSS grew by ${Math.round((after - before) / 1024)} MiB`);
     }));
 });
 
