@@ -68,7 +68,7 @@ async function raceAttempts(sandbox: 'off' | 'required', attempts: number): Prom
       assert.ok(!r.outcome.stdout.includes('ESCAPED-MARKER'));
       if (r.outcome.status === 'refused') {
         refused++;
-        assert.match(r.outcome.reason ?? '', /changed between the check and the start|not start in the checked working directory|could not be verified|stopped before starting the task/);
+        assert.match(r.outcome.reason ?? '', /changed between the check and the start|not start in the checked working directory|could not be verified|stopped before starting the task|could not be started/);
         // Refused by the agent's own checks: the CLI never got the task, and no rate-limit slot is used.
         if (!/stopped before starting the task/.test(r.outcome.reason ?? '')) assert.equal(r.spawned, 0, 'a refused start never counts as started');
       } else if (r.outcome.status === 'failed' || r.outcome.status === 'timed_out') {
