@@ -116,10 +116,12 @@ describe('AI tasks through the agent', () => {
 
   test('three at once: two run, the third is refused at once', async () => {
     const { agent, id } = await startAgent();
-    slowMs = 3000;
+    // Long enough that the first two still run when the third is checked, even on a loaded machine
+    // (each command's start is stored durably first, and a busy disk can delay that by seconds).
+    slowMs = 10_000;
     try {
       const ids = [aiTask(id, 'first'), aiTask(id, 'second'), aiTask(id, 'third')];
-      const third = await server.waitForResult(ids[2]!, 10_000);
+      const third = await server.waitForResult(ids[2]!, 20_000);
       assertRefused(third, /Concurrency limit reached: 2 AI tasks/);
       const [a, b] = await Promise.all([server.waitForResult(ids[0]!, 60_000), server.waitForResult(ids[1]!, 60_000)]);
       assert.equal(a.exit_code, 0, JSON.stringify(a));
