@@ -4,7 +4,6 @@
  * history, again whenever the recent list changes.
  */
 import type { HistoryFilter } from '../../src/contracts/bridge.js';
-import type { RecordSummary } from '../../src/contracts/bridge.js';
 import { h, setAttr, setText, show } from '../dom.js';
 import { KeyedList } from '../keyed-list.js';
 import type { Panel, PanelContext } from '../panel.js';
@@ -64,7 +63,7 @@ export function createRecentPanel(ctx: PanelContext): Panel {
       fetchedFor = '';
       return;
     }
-    filtered = records.map(toView);
+    filtered = records;
     if (lastState) render(lastState);
   }
 
@@ -90,8 +89,4 @@ export function createRecentPanel(ctx: PanelContext): Panel {
   }
 
   return { el, render };
-}
-
-function toView(r: RecordSummary): RecordView {
-  return r;
 }

@@ -3,30 +3,21 @@
  * the local user's controls, a snapshot of the state and typed change events for the window, the console
  * and the tray. The work itself lives in command-pipeline, ai-task-runner, local-control and status-reporter.
  */
-import path from 'node:path';
-import { removeStaleTaskConfigDirs } from '../claude/claude-env.js';
-import { resolveClaudeExecutable } from '../claude/claude-executor.js';
-import { aiTaskView, logConfinement } from './ai-task-view.js';
-import { probeConfinement, type Confinement } from '../confine/cli-sandbox.js';
-import { describeContainment } from '../confine/containment.js';
+import { loadAgentParts, type AgentParts } from './agent-parts.js';
+import { aiTaskView } from './ai-task-view.js';
 import { Connection, type ConnectionOptions, type ConnectionState } from '../connection/connection.js';
 import type { AgentConfig } from '../contracts/config.js';
 import { AGENT_CAPABILITIES, type InboundMessage, type TaskRecord } from '../contracts/wire.js';
 import type { StopRequest } from '../exec/types.js';
-import { ensurePrivateDir } from '../store/atomic-file.js';
-import { CommandStore } from '../store/command-store.js';
 import type { AgentContext, AgentEvents } from './agent-context.js';
 import { systemClock, type Clock } from './clock.js';
 import { CommandPipeline } from './command-pipeline.js';
-import { isElevated } from './elevation.js';
 import { AGENT_VERSION, describeHost } from './host-info.js';
 import type { InFlight } from './in-flight.js';
 import type { AskDecision } from './ask-broker.js';
 import { LocalControl } from './local-control.js';
-import { LocalEventLog } from './local-event-log.js';
 import { trimForFrame } from './task-record.js';
 import type { Logger } from './logger.js';
-import { loadPersistentState, type PersistentState } from './persistent-state.js';
 import { RateBudget } from './rate-budget.js';
 import { matchesFilter, summarize, type AgentSnapshot, type HistoryFilter } from './snapshot.js';
 import { StatusReporter } from './status-reporter.js';
@@ -47,20 +38,11 @@ const RECENT_SHOWN = 50;
 const SHUTDOWN_GRACE_MS = 15_000;
 const ACK_WAIT_MS = 3_000;
 
-interface Parts {
-  state: PersistentState;
-  store: CommandStore;
-  events: LocalEventLog;
-  elevated: boolean;
-  claudeExe: { path: string } | { error: string };
-  confinement: Confinement;
-}
-
 export class Agent extends TypedEmitter<AgentEvents> {
   readonly config: AgentConfig;
   readonly dataDir: string;
   readonly #ctx: AgentContext;
-  readonly #parts: Parts;
+  readonly #parts: AgentParts;
   readonly #connection: Connection;
   readonly #control: LocalControl;
   readonly #budget: RateBudget;
@@ -70,7 +52,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
   #connectionDetail: string | null = null;
   #stopping = false;
 
-  private constructor(opts: AgentOptions, parts: Parts) {
+  private constructor(opts: AgentOptions, parts: AgentParts) {
     super();
     this.config = opts.config;
     this.dataDir = opts.dataDir;
@@ -136,21 +118,7 @@ export class Agent extends TypedEmitter<AgentEvents> {
    * stopped as `interrupted`, and returns an agent ready to `start()`.
    */
   static async create(opts: AgentOptions): Promise<Agent> {
-    const { dataDir, logger, config } = opts;
-    ensurePrivateDir(dataDir);
-    const state = await loadPersistentState(dataDir, logger, { aiTasksPerHour: config.claude.maxTasksPerHour, ...(opts.clock ? { clock: opts.clock } : {}) });
-    const store = new CommandStore(dataDir, opts.clock ?? systemClock, logger);
-    store.load();
-    await store.migrate();
-    removeStaleTaskConfigDirs(dataDir);
-    const events = new LocalEventLog(path.join(dataDir, 'local-events.jsonl'), logger);
-    events.load();
-    const [elevated, claudeExe, confinement] = await Promise.all([isElevated(), resolveClaudeExecutable(config.claude.executable), probeConfinement()]);
-    if ('error' in claudeExe) logger.warn('AI tasks unavailable', { problem: claudeExe.error });
-    logConfinement(logger, config.claude.sandbox, confinement);
-    const containment = describeContainment();
-    logger.info(`shell commands are kept together by: ${containment.mechanism}`, { detail: containment.detail });
-    const agent = new Agent(opts, { state, store, events, elevated, claudeExe, confinement });
+    const agent = new Agent(opts, await loadAgentParts(opts));
     await agent.#pipeline.reportInterrupted();
     agent.#control.schedulePauseExpiry();
     return agent;

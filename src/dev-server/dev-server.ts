@@ -4,10 +4,9 @@
  * guarded by a random admin token so no web page on the machine can dispatch commands.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { z } from 'zod';
 import {
   envelopeSchema,
   outboundPayloadSchemas,
@@ -17,6 +16,7 @@ import {
   type TaskRecord,
 } from '../contracts/wire.js';
 import { silentLogger, type Logger } from '../core/logger.js';
+import { handleDevApi, sendJson } from './dev-server-api.js';
 
 export interface DevServerOptions {
   port?: number;
@@ -48,12 +48,7 @@ export interface CommandState {
   dispatched_at: string;
 }
 
-type Listener = (event: { type: 'progress'; data: CommandProgressPayload } | { type: 'result'; data: CommandResultPayload }) => void;
-
-const dispatchBodySchema = z.looseObject({
-  id: z.string().min(1).max(200).optional(),
-  command_type: z.unknown(),
-});
+export type Listener = (event: { type: 'progress'; data: CommandProgressPayload } | { type: 'result'; data: CommandResultPayload }) => void;
 
 export class DevServer {
   readonly adminToken: string;
@@ -77,7 +72,7 @@ export class DevServer {
   /** Starts listening on 127.0.0.1 (the given port, or a free one). */
   async start(): Promise<this> {
     const http = createServer((req, res) => {
-      this.#handleHttp(req, res).catch((err: unknown) => {
+      handleDevApi(this, req, res).catch((err: unknown) => {
         this.#logger.error('http handler failed', { error: String(err) });
         if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
       });
@@ -355,106 +350,11 @@ export class DevServer {
   #emit(commandId: string, event: Parameters<Listener>[0]): void {
     for (const l of this.#listeners.get(commandId) ?? []) l(event);
   }
-
-  // ---- HTTP API ----
-
-  async #handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const origin = req.headers.origin;
-    if (origin && origin !== this.httpUrl) return sendJson(res, 403, { error: 'cross-origin requests are not allowed' });
-    const token = Buffer.from((req.headers.authorization ?? '').replace(/^Bearer\s+/i, ''));
-    const good = Buffer.from(this.adminToken);
-    if (token.length !== good.length || !timingSafeEqual(token, good)) {
-      return sendJson(res, 401, { error: 'missing or wrong admin token' });
-    }
-    const url = new URL(req.url ?? '/', this.httpUrl);
-    const parts = url.pathname.split('/').filter(Boolean);
-    if (parts[0] !== 'api') return sendJson(res, 404, { error: 'not found' });
-
-    if (req.method === 'GET' && parts.length === 2 && parts[1] === 'agents') return sendJson(res, 200, { agents: this.agents() });
-
-    if (parts[1] === 'agents' && parts.length === 4 && req.method === 'POST') {
-      const agentId = this.#pickAgent(decodeURIComponent(parts[2]!));
-      if (!agentId) return sendJson(res, 409, { error: 'no such agent is connected' });
-      const body = await readJson(req);
-      if (parts[3] === 'commands') {
-        const parsed = dispatchBodySchema.safeParse(body);
-        if (!parsed.success) return sendJson(res, 400, { error: 'body must be a command payload object' });
-        const id = this.dispatch(agentId, parsed.data);
-        return sendJson(res, 201, { id, agent_id: agentId });
-      }
-      if (parts[3] === 'history') {
-        const limit = typeof (body as { limit?: unknown }).limit === 'number' ? (body as { limit: number }).limit : 50;
-        try {
-          return sendJson(res, 200, { records: await this.requestHistory(agentId, limit) });
-        } catch (err) {
-          return sendJson(res, 504, { error: (err as Error).message });
-        }
-      }
-    }
-
-    if (parts[1] === 'commands' && parts[2]) {
-      const id = decodeURIComponent(parts[2]);
-      const cmd = this.#commands.get(id);
-      if (!cmd) return sendJson(res, 404, { error: 'no such command' });
-      if (req.method === 'GET' && parts.length === 3) return sendJson(res, 200, { ...cmd, result: cmd.results[0] ?? null });
-      if (req.method === 'POST' && parts[3] === 'cancel') return sendJson(res, this.cancel(id) ? 202 : 409, { id });
-      if (req.method === 'GET' && parts[3] === 'events') return this.#streamEvents(res, cmd);
-    }
-    return sendJson(res, 404, { error: 'not found' });
-  }
-
-  #pickAgent(requested: string): string | null {
-    if (requested === 'first') return this.agents().find((a) => a.connected)?.agent_id ?? null;
-    return this.#agents.get(requested)?.ws ? requested : null;
-  }
-
-  /** Server-sent events: every progress frame so far and to come, then the result. */
-  #streamEvents(res: ServerResponse, cmd: CommandState): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-    const write = (event: string, data: unknown): void => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
-    for (const p of cmd.progress) write('progress', p);
-    if (cmd.results[0]) {
-      write('result', cmd.results[0]);
-      res.end();
-      return;
-    }
-    const unsubscribe = this.subscribe(cmd.id, (e) => {
-      write(e.type, e.data);
-      if (e.type === 'result') {
-        unsubscribe();
-        res.end();
-      }
-    });
-    res.on('close', unsubscribe);
-  }
 }
 
 /** Starts a dev server; a convenience for tests and the demo. */
 export async function startDevServer(opts: DevServerOptions): Promise<DevServer> {
   return new DevServer(opts).start();
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const c of req) {
-    size += (c as Buffer).length;
-    if (size > 1024 * 1024) throw new Error('request body too large');
-    chunks.push(c as Buffer);
-  }
-  if (size === 0) return {};
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return null;
-  }
 }
 
 function sleep(ms: number): Promise<void> {

@@ -182,36 +182,29 @@ export class CommandStore {
 
   /** Rewrites the log with one event per live id: records kept, results unacknowledged, ids remembered. */
   async #compact(): Promise<boolean> {
-    let done = false;
-    await this.#log.exclusive(async () => {
+    return this.#rewrite(this.#log, LOG_FILE, () => {
       this.#views.forgetBefore(this.#clock.now() - RETENTION_MS);
-      const events = this.#views.snapshotEvents(this.#clock.now());
-      const text = events.map((ev) => `${JSON.stringify(ev)}\n`).join('');
-      try {
-        await writeFileAtomic(path.join(this.#dataDir, LOG_FILE), text);
-      } catch (err) {
-        this.#logger.warn('could not compact the command log; it keeps growing until the disk allows it', { error: String(err) });
-        return null;
-      }
-      this.#lines = events.length;
-      done = true;
-      return Buffer.byteLength(text);
-    });
-    return done;
+      return this.#views.snapshotEvents(this.#clock.now());
+    }, (n) => (this.#lines = n), 'could not compact the command log; it keeps growing until the disk allows it');
   }
 
   async #compactMirror(): Promise<boolean> {
+    return this.#rewrite(this.#mirror, HISTORY_FILE, () => this.#views.recent(KEEP_RECORDS).reverse(), (n) => (this.#mirrorLines = n), 'could not compact the history file');
+  }
+
+  /** Replaces `file` atomically with one line per item, with no append under way; false (and a warning) when the disk refuses. */
+  async #rewrite(writer: LogWriter, file: string, items: () => unknown[], counted: (lines: number) => void, warning: string): Promise<boolean> {
     let done = false;
-    await this.#mirror.exclusive(async () => {
-      const records = this.#views.recent(KEEP_RECORDS).reverse();
-      const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
+    await writer.exclusive(async () => {
+      const lines = items();
+      const text = lines.map((item) => `${JSON.stringify(item)}\n`).join('');
       try {
-        await writeFileAtomic(path.join(this.#dataDir, HISTORY_FILE), text);
+        await writeFileAtomic(path.join(this.#dataDir, file), text);
       } catch (err) {
-        this.#logger.warn('could not compact the history file', { error: String(err) });
+        this.#logger.warn(warning, { error: String(err) });
         return null;
       }
-      this.#mirrorLines = records.length;
+      counted(lines.length);
       done = true;
       return Buffer.byteLength(text);
     });
